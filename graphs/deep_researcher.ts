@@ -1,0 +1,77 @@
+/**
+ * The whole Fanout graph on one page.
+ *
+ *   clarify_with_user → write_research_brief → research_supervisor → final_report
+ *   research_supervisor:  supervisor ⇄ supervisor_tools ─Send→ research_unit (×N) → supervisor
+ *   research_unit:        researcher ⇄ researcher_tools → compress_research
+ *
+ * Nodes that route with Command declare `ends` and have no edges out, so
+ * LangGraph follows only the Command and Studio still draws the edges.
+ */
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { END, START, StateGraph } from "@langchain/langgraph";
+import { ConfigurationSchema } from "../src/config.js";
+import { compressResearch } from "../src/researcher/compressResearch.js";
+import { createResearcher } from "../src/researcher/researcher.js";
+import { createResearcherTools } from "../src/researcher/researcherTools.js";
+import { createToolbox } from "../src/researcher/toolbox.js";
+import { finalReport } from "../src/report/finalReport.js";
+import { clarifyWithUser } from "../src/scoping/clarifyWithUser.js";
+import { writeResearchBrief } from "../src/scoping/writeResearchBrief.js";
+import {
+  AgentInput,
+  AgentState,
+  ResearcherOutput,
+  ResearcherState,
+  SupervisorOutput,
+  SupervisorState,
+} from "../src/state.js";
+import { researchUnitFailed } from "../src/supervisor/researchUnitFailed.js";
+import { supervisor } from "../src/supervisor/supervisor.js";
+import { supervisorTools } from "../src/supervisor/supervisorTools.js";
+
+export type BuildOptions = {
+  checkpointer?: BaseCheckpointSaver;
+  /** Extra researcher tools (MCP tools, or a test's own). */
+  tools?: StructuredToolInterface[];
+};
+
+export function buildResearcherGraph(tools: StructuredToolInterface[] = []) {
+  const toolbox = createToolbox(tools);
+  return new StateGraph(ResearcherState, { output: ResearcherOutput })
+    .addNode("researcher", createResearcher(toolbox))
+    .addNode("researcher_tools", createResearcherTools(toolbox), { ends: ["researcher", "compress_research"] })
+    .addNode("compress_research", compressResearch)
+    .addEdge(START, "researcher")
+    .addEdge("researcher", "researcher_tools")
+    .addEdge("compress_research", END)
+    .compile();
+}
+
+export function buildSupervisorGraph(tools: StructuredToolInterface[] = []) {
+  return new StateGraph(SupervisorState, { output: SupervisorOutput })
+    .addNode("supervisor", supervisor)
+    .addNode("supervisor_tools", supervisorTools, { ends: ["supervisor", "research_unit", END] })
+    .addNode("research_unit", buildResearcherGraph(tools), { errorHandler: researchUnitFailed })
+    .addEdge(START, "supervisor")
+    .addEdge("supervisor", "supervisor_tools")
+    .addEdge("research_unit", "supervisor")
+    .compile();
+}
+
+export function buildDeepResearcher(options: BuildOptions = {}) {
+  return new StateGraph(AgentState, { input: AgentInput, context: ConfigurationSchema })
+    .addNode("clarify_with_user", clarifyWithUser, { ends: ["clarify_with_user", "write_research_brief"] })
+    .addNode("write_research_brief", writeResearchBrief)
+    .addNode("research_supervisor", buildSupervisorGraph(options.tools))
+    .addNode("final_report", finalReport)
+    .addEdge(START, "clarify_with_user")
+    .addEdge("write_research_brief", "research_supervisor")
+    .addEdge("research_supervisor", "final_report")
+    .addEdge("final_report", END)
+    .compile({ checkpointer: options.checkpointer, name: "deep_researcher" });
+}
+
+/** The graph langgraph.json names; the dev server brings its own checkpointer. */
+export const graph = buildDeepResearcher();

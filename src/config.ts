@@ -1,0 +1,189 @@
+import { z } from "zod";
+import type { RunnableConfig } from "@langchain/core/runnables";
+
+/**
+ * The one place where every setting and its default is defined.
+ * Keys are snake_case because that is how users set them (Studio, CLI, env);
+ * they keep Open Deep Research's names where the same setting exists.
+ */
+const modelSpec = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]*:.+$/, "a model as provider:model, e.g. openai:gpt-4.1");
+
+const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+
+const booleanLike = z.preprocess((value) => {
+  if (typeof value !== "string") return value;
+  const lowered = value.trim().toLowerCase();
+  if (["true", "1", "yes", "on"].includes(lowered)) return true;
+  if (["false", "0", "no", "off"].includes(lowered)) return false;
+  return value;
+}, z.boolean());
+
+export const ConfigurationSchema = z
+  .object({
+    allow_clarification: booleanLike
+      .default(true)
+      .describe("Ask the user a clarifying question when the request is ambiguous"),
+    max_structured_output_retries: positiveInt(10)
+      .default(3)
+      .describe("Attempts for a model call that must return structured output"),
+    max_concurrent_research_units: positiveInt(20)
+      .default(5)
+      .describe("Research units the supervisor may run at once, per round"),
+    max_researcher_iterations: positiveInt(50)
+      .default(6)
+      .describe("Supervisor rounds (model turns) before the research phase stops"),
+    max_react_tool_calls: positiveInt(50)
+      .default(10)
+      .describe("Tool rounds one researcher may take before it must compress"),
+    search_api: z
+      .enum(["tavily", "local", "none"])
+      .default("tavily")
+      .describe("Where researchers search: tavily (web), local (a folder), none"),
+    local_corpus_path: z
+      .string()
+      .default("")
+      .describe("Folder of .md/.txt/.html files searched when search_api=local"),
+    max_search_results: positiveInt(20)
+      .default(5)
+      .describe("Results per query"),
+    max_content_length: positiveInt(1_000_000)
+      .default(50_000)
+      .describe("Characters of a page kept before it is summarised"),
+    max_concurrent_summaries: positiveInt(32)
+      .default(8)
+      .describe("Pages summarised at once inside one search call"),
+    tool_timeout_seconds: z.coerce
+      .number()
+      .positive()
+      .max(3600)
+      .default(30)
+      .describe("Seconds one tool call may take before it becomes an error message"),
+    research_model: modelSpec.default("openai:gpt-4.1").describe("Model for the supervisor and researchers"),
+    research_model_max_tokens: positiveInt(200_000).default(10_000),
+    summarization_model: modelSpec.default("openai:gpt-4.1-mini").describe("Model that summarises search results"),
+    summarization_model_max_tokens: positiveInt(200_000).default(8_192),
+    compression_model: modelSpec.default("openai:gpt-4.1").describe("Model that compresses a researcher's findings"),
+    compression_model_max_tokens: positiveInt(200_000).default(8_192),
+    final_report_model: modelSpec.default("openai:gpt-4.1").describe("Model that writes the final report"),
+    final_report_model_max_tokens: positiveInt(200_000).default(10_000),
+  })
+  .strict();
+
+export type Configuration = z.infer<typeof ConfigurationSchema>;
+export type ConfigurationKey = keyof Configuration;
+
+export const CONFIGURATION_KEYS = Object.keys(ConfigurationSchema.shape) as ConfigurationKey[];
+
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigurationError";
+  }
+}
+
+/** What a key accepts, in words, for error messages and --help. */
+export function describeAccepted(key: ConfigurationKey): string {
+  const field = ConfigurationSchema.shape[key];
+  const json = z.toJSONSchema(field, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  if (Array.isArray(json.enum)) return `one of ${json.enum.join(", ")}`;
+  if (json.type === "boolean") return "true or false";
+  if (json.type === "integer" || json.type === "number") {
+    const kind = json.type === "integer" ? "a whole number" : "a number";
+    const min = json.minimum ?? json.exclusiveMinimum;
+    return max(json) !== undefined ? `${kind} from ${min ?? "-∞"} to ${max(json)}` : kind;
+  }
+  if (key.endsWith("_model")) return "a model as provider:model, e.g. openai:gpt-4.1";
+  return "a string";
+}
+
+function max(json: Record<string, unknown>): unknown {
+  return json.maximum ?? json.exclusiveMaximum;
+}
+
+/** Keys the LangGraph runtime and server put into `configurable` themselves. */
+function isPlatformKey(key: string): boolean {
+  return (
+    key.startsWith("__") ||
+    key.startsWith("langgraph_") ||
+    key.startsWith("checkpoint_") ||
+    key.startsWith("x-") ||
+    ["thread_id", "run_id", "assistant_id", "graph_id", "user_id", "run_attempt", "checkpoint_id", "checkpoint_ns", "checkpoint_map"].includes(key)
+  );
+}
+
+function isConfigurationKey(key: string): key is ConfigurationKey {
+  return (CONFIGURATION_KEYS as string[]).includes(key);
+}
+
+/** Validates raw settings (strings or typed values) and names the first bad key. */
+export function parseConfiguration(raw: Record<string, unknown>, source = "configuration"): Configuration {
+  for (const key of Object.keys(raw)) {
+    if (!isConfigurationKey(key)) {
+      throw new ConfigurationError(
+        `unknown ${source} key "${key}"; known keys: ${CONFIGURATION_KEYS.join(", ")}`,
+      );
+    }
+  }
+  const result = ConfigurationSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key = String(issue.path[0]) as ConfigurationKey;
+  const shown = JSON.stringify(raw[key]);
+  throw new ConfigurationError(`bad value ${shown} for "${key}" (${source}): expected ${describeAccepted(key)}`);
+}
+
+/** FANOUT_<KEY> environment variables, e.g. FANOUT_MAX_CONCURRENT_RESEARCH_UNITS=3. */
+export function configurationFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith("FANOUT_") || value === undefined) continue;
+    const key = name.slice("FANOUT_".length).toLowerCase();
+    // FANOUT_HOME and friends configure the process, not a run.
+    if (PROCESS_SETTINGS.has(name)) continue;
+    if (!isConfigurationKey(key)) {
+      throw new ConfigurationError(`unknown environment setting ${name}; known keys: ${CONFIGURATION_KEYS.join(", ")}`);
+    }
+    settings[key] = value;
+  }
+  return settings;
+}
+
+/** Environment variables with the FANOUT_ prefix that are not run settings. */
+export const PROCESS_SETTINGS = new Set(["FANOUT_HOME", "FANOUT_LOG_LEVEL"]);
+
+/** `key=value` pairs from the CLI's repeated --set. */
+export function configurationFromPairs(pairs: string[]): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new ConfigurationError(`--set takes key=value, got "${pair}"`);
+    settings[pair.slice(0, at).trim()] = pair.slice(at + 1);
+  }
+  return settings;
+}
+
+/**
+ * Reads the run's configuration: defaults, then FANOUT_* environment
+ * variables, then the run's `configurable` (Studio, CLI), later ones winning.
+ * Memoised per configurable object, because every node calls it.
+ */
+const cache = new WeakMap<object, Configuration>();
+
+export function readConfiguration(config?: RunnableConfig & { context?: unknown }): Configuration {
+  const configurable = (config?.configurable ?? {}) as Record<string, unknown>;
+  const cached = cache.get(configurable);
+  if (cached) return cached;
+  // Studio may send settings as the graph's context instead of configurable.
+  const context = (config?.context && typeof config.context === "object" ? config.context : {}) as Record<string, unknown>;
+  const fromRun: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries({ ...context, ...configurable })) {
+    if (isPlatformKey(key) || value === undefined) continue;
+    fromRun[key] = value;
+  }
+  const merged = { ...configurationFromEnv(), ...fromRun };
+  const configuration = parseConfiguration(merged, "configurable");
+  cache.set(configurable, configuration);
+  return configuration;
+}

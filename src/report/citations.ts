@@ -1,0 +1,62 @@
+import type { Source } from "../state.js";
+
+/** The numbered source list the report writer cites from: "[1] Title: URL". */
+export function numberSources(sources: Source[]): string {
+  if (sources.length === 0) return "(no sources were retrieved)";
+  return sources.map((source, index) => `[${index + 1}] ${source.title}: ${source.url}`).join("\n");
+}
+
+/**
+ * Makes a report cite only what the run retrieved. Citation numbers refer to
+ * `sources` (1-based); numbers outside it are dropped, links to URLs that were
+ * not retrieved keep their text but lose the link, any Sources section the
+ * model wrote is replaced, and the cited sources are renumbered in order of
+ * first citation and listed at the end.
+ */
+export function finaliseCitations(report: string, sources: Source[]): { report: string; cited: Source[] } {
+  const retrieved = new Set(sources.map((source) => source.url));
+  const body = unlinkUnretrieved(stripSourcesSection(report), retrieved);
+  const renumbered = new Map<number, number>();
+  const cited: Source[] = [];
+  const citedBody = body.replace(/\[(\d+(?:\s*,\s*\d+)*)\](?!\()/g, (_match, list: string) => {
+    const numbers = list
+      .split(",")
+      .map((n) => Number(n.trim()))
+      .filter((n) => n >= 1 && n <= sources.length)
+      .map((n) => {
+        if (!renumbered.has(n)) {
+          cited.push(sources[n - 1]);
+          renumbered.set(n, cited.length);
+        }
+        return renumbered.get(n)!;
+      });
+    const unique = [...new Set(numbers)];
+    return unique.length > 0 ? unique.map((n) => `[${n}]`).join("") : "";
+  });
+  const list = cited.map((source, index) => `${index + 1}. [${escapeTitle(source.title)}](${source.url})`).join("\n");
+  const tidied = citedBody.replace(/[ \t]+([.,;:])/g, "$1").trimEnd();
+  return { report: cited.length > 0 ? `${tidied}\n\n## Sources\n\n${list}\n` : `${tidied}\n`, cited };
+}
+
+const SOURCES_HEADING = /^#{1,6}\s*(sources|references|bibliography|citations)\s*:?\s*$/im;
+
+/** Drops a Sources/References section the model wrote despite being asked not to. */
+function stripSourcesSection(report: string): string {
+  const match = SOURCES_HEADING.exec(report);
+  if (!match) return report;
+  const rest = report.slice(match.index + match[0].length);
+  const nextHeading = /^#{1,6}\s/m.exec(rest);
+  return report.slice(0, match.index) + (nextHeading ? rest.slice(nextHeading.index) : "");
+}
+
+/** [text](url) for a URL that was not retrieved becomes plain text; bare such URLs are removed. */
+function unlinkUnretrieved(report: string, retrieved: Set<string>): string {
+  const withoutLinks = report.replace(/\[([^\]]*)\]\(([^)\s]+)\)/g, (match, text: string, url: string) =>
+    retrieved.has(url) ? match : text,
+  );
+  return withoutLinks.replace(/(?<![(<])\b(?:https?|file):\/\/[^\s)>\]]+/g, (url) => (retrieved.has(url) ? url : ""));
+}
+
+function escapeTitle(title: string): string {
+  return title.replace(/[[\]]/g, "").trim() || "untitled";
+}

@@ -1,0 +1,62 @@
+import { HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { readConfiguration } from "../config.js";
+import { createChatModel } from "../models.js";
+import { emitProgress } from "../progress.js";
+import { renderPrompt } from "../prompts.js";
+import type { ResearcherStateValue, Source } from "../state.js";
+import { today } from "../util/dates.js";
+import { messageText } from "../util/messages.js";
+import { truncateText } from "../search/summarize.js";
+
+/** Raw notes kept when compression fails, so the unit's work is never lost. */
+const RAW_NOTES_FALLBACK_CHARACTERS = 20_000;
+
+/**
+ * Turns the researcher's conversation into cleaned findings that keep every
+ * source URL, and answers the supervisor's ConductResearch call with them.
+ */
+export async function compressResearch(state: ResearcherStateValue, config: LangGraphRunnableConfig) {
+  const rawNotes = collectRawNotes(state.researcher_messages);
+  const findings = ensureSourcesListed(await compressOrFallBack(state, rawNotes, config), state.sources);
+  emitProgress(config, { type: "unit_finished", id: state.tool_call_id, topic: state.research_topic, sources: state.sources.length });
+  return {
+    supervisor_messages: [new ToolMessage({ content: findings, tool_call_id: state.tool_call_id, name: "ConductResearch" })],
+    notes: [findings],
+    raw_notes: [rawNotes],
+  };
+}
+
+async function compressOrFallBack(state: ResearcherStateValue, rawNotes: string, config: LangGraphRunnableConfig): Promise<string> {
+  const configuration = readConfiguration(config);
+  const model = createChatModel(configuration.compression_model, { maxTokens: configuration.compression_model_max_tokens });
+  const messages = [
+    new SystemMessage(renderPrompt("compress_research", { date: today() })),
+    ...state.researcher_messages,
+    new HumanMessage(renderPrompt("compress_research_request", { research_topic: state.research_topic })),
+  ];
+  try {
+    const text = messageText(await model.invoke(messages, { signal: config.signal })).trim();
+    if (text) return text;
+  } catch (error) {
+    if (config.signal?.aborted) throw error;
+  }
+  return `Findings for "${state.research_topic}" (uncompressed: the compression model failed):\n\n${truncateText(rawNotes, RAW_NOTES_FALLBACK_CHARACTERS)}`;
+}
+
+/** The text of every tool result and researcher reply: the unit's raw material. */
+export function collectRawNotes(messages: BaseMessage[]): string {
+  return messages
+    .filter((message) => message.getType() === "tool" || message.getType() === "ai")
+    .map(messageText)
+    .filter((text) => text.trim().length > 0)
+    .join("\n\n");
+}
+
+/** Appends any retrieved source the model left out, so no URL is lost on the way to the report. */
+export function ensureSourcesListed(findings: string, sources: Source[]): string {
+  const missing = sources.filter((source) => !findings.includes(source.url));
+  if (missing.length === 0) return findings;
+  const lines = missing.map((source) => `- ${source.title}: ${source.url}`);
+  return `${findings}\n\nOther sources retrieved:\n${lines.join("\n")}`;
+}

@@ -1,0 +1,35 @@
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { readConfiguration } from "../config.js";
+import { createChatModel } from "../models.js";
+import { renderPrompt } from "../prompts.js";
+import type { ResearcherStateValue } from "../state.js";
+import { today } from "../util/dates.js";
+import type { Toolbox } from "./toolbox.js";
+
+/** One researcher turn: the model reads what it has and picks its next tool calls. */
+export function createResearcher(toolbox: Toolbox) {
+  return async function researcher(state: ResearcherStateValue, config: LangGraphRunnableConfig) {
+    const configuration = readConfiguration(config);
+    const tools = toolbox.toolsFor(configuration);
+    const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens });
+    const system = renderPrompt("researcher", {
+      date: today(),
+      tool_list: describeTools(tools),
+      max_react_tool_calls: configuration.max_react_tool_calls,
+    });
+    // The assignment opens the conversation on the first turn.
+    const opening = state.researcher_messages.length === 0 ? [new HumanMessage(state.research_topic)] : [];
+    const history = [...state.researcher_messages, ...opening];
+    const reply = await model.bindTools!(tools).invoke([new SystemMessage(system), ...history], { signal: config.signal });
+    return {
+      researcher_messages: [...opening, reply],
+      tool_call_iterations: state.tool_call_iterations + 1,
+    };
+  };
+}
+
+function describeTools(tools: StructuredToolInterface[]): string {
+  return tools.map((tool) => `- ${tool.name}: ${tool.description}`).join("\n");
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { Command, interrupt } from "@langchain/langgraph";
+import { readConfiguration } from "../config.js";
+import { createChatModel } from "../models.js";
+import { renderPrompt } from "../prompts.js";
+import type { AgentStateValue } from "../state.js";
+import { today } from "../util/dates.js";
+import { formatConversation } from "../util/messages.js";
+import { invokeStructured } from "../util/structured.js";
+
+export const ClarifyWithUserSchema = z.object({
+  need_clarification: z.boolean(),
+  question: z.string(),
+  verification: z.string(),
+});
+
+/** What the CLI and Studio receive when the run pauses for an answer. */
+export type ClarificationRequest = { question: string };
+
+/**
+ * Decides whether the request needs a clarifying question. Asking happens in
+ * a second pass through this node, after the decision is checkpointed, so
+ * answering the interrupt never repeats the model call.
+ */
+export async function clarifyWithUser(state: AgentStateValue, config: LangGraphRunnableConfig) {
+  if (state.clarifying_question) return askUser(state.clarifying_question);
+  const configuration = readConfiguration(config);
+  if (!configuration.allow_clarification || alreadyClarified(state)) {
+    return new Command({ goto: "write_research_brief" });
+  }
+  const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens });
+  const prompt = renderPrompt("clarify_with_user", { messages: formatConversation(state.messages), date: today() });
+  let decision: z.infer<typeof ClarifyWithUserSchema>;
+  try {
+    decision = await invokeStructured(model, ClarifyWithUserSchema, "ClarifyWithUser", [new HumanMessage(prompt)], configuration.max_structured_output_retries, config.signal);
+  } catch {
+    // A model that cannot decide should not stop the research: go on without asking.
+    return new Command({ goto: "write_research_brief" });
+  }
+  if (decision.need_clarification && decision.question.trim()) {
+    return new Command({ goto: "clarify_with_user", update: { clarifying_question: decision.question.trim() } });
+  }
+  const update = decision.verification.trim() ? { messages: [new AIMessage(decision.verification.trim())] } : {};
+  return new Command({ goto: "write_research_brief", update });
+}
+
+function askUser(question: string) {
+  const answer = interrupt<ClarificationRequest, unknown>({ question });
+  return new Command({
+    goto: "write_research_brief",
+    update: {
+      clarifying_question: "",
+      messages: [new AIMessage(question), new HumanMessage(String(answer ?? ""))],
+    },
+  });
+}
+
+/** One clarifying exchange per run is enough: the user answered, now research. */
+function alreadyClarified(state: AgentStateValue): boolean {
+  return state.messages.some((message) => message.getType() === "ai");
+}

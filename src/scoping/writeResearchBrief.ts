@@ -1,0 +1,57 @@
+import { z } from "zod";
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { Overwrite } from "@langchain/langgraph";
+import { readConfiguration } from "../config.js";
+import { createChatModel } from "../models.js";
+import { renderPrompt } from "../prompts.js";
+import type { AgentStateValue } from "../state.js";
+import { today } from "../util/dates.js";
+import { formatConversation, messageText } from "../util/messages.js";
+import { invokeStructured } from "../util/structured.js";
+
+export const ResearchQuestionSchema = z.object({
+  research_brief: z.string().min(1),
+});
+
+/**
+ * Turns the conversation into the brief the supervisor works from, and starts
+ * the supervisor's conversation. Findings from an earlier run on the same
+ * thread are cleared, so a follow-up question gets a report of its own.
+ */
+export async function writeResearchBrief(state: AgentStateValue, config: LangGraphRunnableConfig) {
+  const configuration = readConfiguration(config);
+  const brief = await draftBrief(state, config);
+  const supervisorPrompt = renderPrompt("supervisor", {
+    date: today(),
+    max_concurrent_research_units: configuration.max_concurrent_research_units,
+    max_researcher_iterations: configuration.max_researcher_iterations,
+  });
+  return {
+    research_brief: brief,
+    supervisor_messages: new Overwrite([new SystemMessage(supervisorPrompt), new HumanMessage(brief)]),
+    notes: new Overwrite<string[]>([]),
+    raw_notes: new Overwrite<string[]>([]),
+    sources: new Overwrite([]),
+    final_report: "",
+  };
+}
+
+async function draftBrief(state: AgentStateValue, config: LangGraphRunnableConfig): Promise<string> {
+  const configuration = readConfiguration(config);
+  const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens });
+  const prompt = renderPrompt("research_brief", { messages: formatConversation(state.messages), date: today() });
+  try {
+    const reply = await invokeStructured(model, ResearchQuestionSchema, "ResearchQuestion", [new HumanMessage(prompt)], configuration.max_structured_output_retries, config.signal);
+    return reply.research_brief.trim();
+  } catch (error) {
+    if (config.signal?.aborted) throw error;
+    // Without a usable brief, the user's own words are the brief.
+    return lastUserText(state);
+  }
+}
+
+function lastUserText(state: AgentStateValue): string {
+  const human = [...state.messages].reverse().find((message) => message.getType() === "human");
+  return human ? messageText(human) : "";
+}

@@ -1,0 +1,60 @@
+import pLimit from "p-limit";
+import type { Configuration } from "../config.js";
+import type { Source } from "../state.js";
+import { summarisePage } from "./summarize.js";
+import type { SearchBackend, SearchHit } from "./types.js";
+
+export type SearchResult = { content: string; sources: Source[] };
+
+/** Keeps the first hit for each URL, in rank order; a later hit with more text lends it its text. */
+export function dedupeByUrl(hits: SearchHit[]): SearchHit[] {
+  const byUrl = new Map<string, SearchHit>();
+  for (const hit of hits) {
+    const seen = byUrl.get(hit.url);
+    if (!seen) byUrl.set(hit.url, { ...hit });
+    else if (hit.content.length > seen.content.length) seen.content = hit.content;
+  }
+  return [...byUrl.values()];
+}
+
+/**
+ * Runs every query at once, merges the hits by URL, summarises the pages
+ * concurrently (bounded), and formats one text for the researcher.
+ * A query that fails is reported in the text; only all failing is an error.
+ */
+export async function searchAndSummarise(
+  queries: string[],
+  backend: SearchBackend,
+  configuration: Configuration,
+  signal?: AbortSignal,
+): Promise<SearchResult> {
+  const settled = await Promise.allSettled(
+    queries.map((query) => backend.search(query, configuration.max_search_results)),
+  );
+  const failures = settled.flatMap((outcome, index) =>
+    outcome.status === "rejected" ? [`"${queries[index]}": ${errorText(outcome.reason)}`] : [],
+  );
+  if (failures.length === queries.length) throw new Error(`every query failed: ${failures.join("; ")}`);
+  const hits = dedupeByUrl(settled.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : [])));
+  const limit = pLimit(configuration.max_concurrent_summaries);
+  const summaries = await Promise.all(
+    hits.map((hit) => limit(() => summarisePage(hit.content, configuration, signal))),
+  );
+  return {
+    content: formatResults(hits, summaries, failures),
+    sources: hits.map((hit) => ({ url: hit.url, title: hit.title })),
+  };
+}
+
+function formatResults(hits: SearchHit[], summaries: string[], failures: string[]): string {
+  if (hits.length === 0) return "No results. Try broader or different queries.";
+  const blocks = hits.map(
+    (hit, index) => `--- Source ${index + 1}: ${hit.title}\nURL: ${hit.url}\n\n${summaries[index]}`,
+  );
+  if (failures.length > 0) blocks.push(`(Some queries failed: ${failures.join("; ")})`);
+  return blocks.join("\n\n");
+}
+
+function errorText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}

@@ -1,0 +1,43 @@
+import { tool, type StructuredToolInterface } from "@langchain/core/tools";
+import { z } from "zod";
+import type { Configuration } from "../config.js";
+import { createLocalBackend } from "./localBackend.js";
+import { searchAndSummarise } from "./pipeline.js";
+import { createTavilyBackend } from "./tavily.js";
+import type { SearchBackend } from "./types.js";
+
+export const SearchArgs = z.object({
+  queries: z.array(z.string().min(1)).min(1).max(5).describe("One to five search queries, each focused on one thing"),
+});
+
+/** The backend `search_api` names, or undefined for `none`. Throws ConfigurationError when it cannot work. */
+export function createSearchBackend(configuration: Configuration): SearchBackend | undefined {
+  switch (configuration.search_api) {
+    case "tavily":
+      return createTavilyBackend();
+    case "local":
+      return createLocalBackend(configuration.local_corpus_path);
+    case "none":
+      return undefined;
+  }
+}
+
+/**
+ * The researcher's search tool. It answers with formatted text for the model
+ * and, as its artifact, the sources it retrieved, which researcher_tools puts
+ * in state: the only URLs a report may cite.
+ */
+export function createSearchTool(backend: SearchBackend, configuration: Configuration): StructuredToolInterface {
+  return tool(
+    async ({ queries }, runConfig) => {
+      const result = await searchAndSummarise(queries, backend, configuration, runConfig?.signal);
+      return [result.content, result.sources];
+    },
+    {
+      name: backend.toolName,
+      description: backend.description,
+      schema: SearchArgs,
+      responseFormat: "content_and_artifact",
+    },
+  );
+}

@@ -1,0 +1,97 @@
+import { z } from "zod";
+import { MessagesValue, ReducedValue, StateSchema } from "@langchain/langgraph";
+
+/** A page or document a search actually returned; the only thing a report may cite. */
+export const SourceSchema = z.object({
+  url: z.string(),
+  title: z.string(),
+});
+export type Source = z.infer<typeof SourceSchema>;
+
+/** Appends sources, keeping the first of each URL and the order they were found in. */
+export function mergeSources(current: Source[], next: Source[] | Source): Source[] {
+  const incoming = Array.isArray(next) ? next : [next];
+  const seen = new Set(current.map((source) => source.url));
+  const merged = [...current];
+  for (const source of incoming) {
+    if (seen.has(source.url)) continue;
+    seen.add(source.url);
+    merged.push(source);
+  }
+  return merged;
+}
+
+const sources = () =>
+  new ReducedValue(z.array(SourceSchema).default(() => []), {
+    inputSchema: z.union([z.array(SourceSchema), SourceSchema]),
+    reducer: mergeSources,
+  });
+
+const appendedStrings = () =>
+  new ReducedValue(z.array(z.string()).default(() => []), {
+    inputSchema: z.union([z.array(z.string()), z.string()]),
+    reducer: (current: string[], next: string[] | string) => current.concat(next),
+  });
+
+/** What a run takes: a chat, as in Open Deep Research, so Studio's chat view works. */
+export const AgentInput = new StateSchema({
+  messages: MessagesValue,
+});
+
+/** The whole run's state. */
+export const AgentState = new StateSchema({
+  messages: MessagesValue,
+  /** A question clarify_with_user has decided to ask and not yet had answered. */
+  clarifying_question: z.string().default(""),
+  research_brief: z.string().default(""),
+  supervisor_messages: MessagesValue,
+  notes: appendedStrings(),
+  raw_notes: appendedStrings(),
+  sources: sources(),
+  final_report: z.string().default(""),
+});
+export type AgentStateValue = typeof AgentState.State;
+
+/** The supervisor subgraph: plans, fans research units out, and collects their results. */
+export const SupervisorState = new StateSchema({
+  research_brief: z.string().default(""),
+  supervisor_messages: MessagesValue,
+  research_iterations: z.number().int().default(0),
+  notes: appendedStrings(),
+  raw_notes: appendedStrings(),
+  sources: sources(),
+});
+export type SupervisorStateValue = typeof SupervisorState.State;
+
+/** What the research phase hands to the report: findings and sources only. */
+export const SupervisorOutput = new StateSchema({
+  notes: appendedStrings(),
+  raw_notes: appendedStrings(),
+  sources: sources(),
+});
+
+/** One research unit: a researcher that works one topic, then compresses its findings. */
+export const ResearcherState = new StateSchema({
+  research_topic: z.string(),
+  /** The supervisor's ConductResearch call this unit answers. */
+  tool_call_id: z.string(),
+  researcher_messages: MessagesValue,
+  tool_call_iterations: z.number().int().default(0),
+  raw_notes: appendedStrings(),
+  sources: sources(),
+  notes: appendedStrings(),
+  /** The unit's answer to the supervisor: one tool message, matched by tool_call_id. */
+  supervisor_messages: MessagesValue,
+});
+export type ResearcherStateValue = typeof ResearcherState.State;
+
+/** What a research unit hands back to the supervisor, and nothing more. */
+export const ResearcherOutput = new StateSchema({
+  supervisor_messages: MessagesValue,
+  notes: appendedStrings(),
+  raw_notes: appendedStrings(),
+  sources: sources(),
+});
+
+/** What the Send to research_unit carries. */
+export type ResearchUnitInput = { research_topic: string; tool_call_id: string };

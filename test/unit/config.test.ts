@@ -1,0 +1,67 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  ConfigurationError,
+  configurationFromEnv,
+  configurationFromPairs,
+  parseConfiguration,
+  readConfiguration,
+} from "../../src/config.js";
+
+test("defaults keep Open Deep Research's names and values", () => {
+  const configuration = parseConfiguration({});
+  assert.equal(configuration.max_concurrent_research_units, 5);
+  assert.equal(configuration.allow_clarification, true);
+  assert.equal(configuration.search_api, "tavily");
+  assert.equal(configuration.tool_timeout_seconds, 30);
+  assert.equal(configuration.research_model, "openai:gpt-4.1");
+});
+
+test("string values from the CLI and env are coerced", () => {
+  const configuration = parseConfiguration({ max_concurrent_research_units: "3", allow_clarification: "false", tool_timeout_seconds: "0.5" });
+  assert.equal(configuration.max_concurrent_research_units, 3);
+  assert.equal(configuration.allow_clarification, false);
+  assert.equal(configuration.tool_timeout_seconds, 0.5);
+});
+
+test("an unknown key is an error naming the key", () => {
+  assert.throws(() => parseConfiguration({ max_concurent_units: 3 }), (error: Error) => {
+    assert.ok(error instanceof ConfigurationError);
+    assert.match(error.message, /max_concurent_units/);
+    assert.match(error.message, /max_concurrent_research_units/);
+    return true;
+  });
+});
+
+test("a bad value names the key and what it accepts", () => {
+  assert.throws(() => parseConfiguration({ max_concurrent_research_units: "lots" }), /max_concurrent_research_units.*whole number from 1 to 20/);
+  assert.throws(() => parseConfiguration({ search_api: "bing" }), /search_api.*one of tavily, local, none/);
+  assert.throws(() => parseConfiguration({ allow_clarification: "maybe" }), /allow_clarification.*true or false/);
+  assert.throws(() => parseConfiguration({ research_model: "gpt-4.1" }), /research_model.*provider:model/);
+  assert.throws(() => parseConfiguration({ max_concurrent_research_units: 0 }), /max_concurrent_research_units/);
+});
+
+test("FANOUT_ environment variables are read, and an unknown one is an error", () => {
+  assert.deepEqual(configurationFromEnv({ FANOUT_MAX_REACT_TOOL_CALLS: "4", FANOUT_HOME: "/tmp/x", PATH: "/bin" }), { max_react_tool_calls: "4" });
+  assert.throws(() => configurationFromEnv({ FANOUT_MAX_UNITS: "4" }), /FANOUT_MAX_UNITS/);
+});
+
+test("--set pairs split on the first =", () => {
+  assert.deepEqual(configurationFromPairs(["search_api=local", "local_corpus_path=/a=b"]), { search_api: "local", local_corpus_path: "/a=b" });
+  assert.throws(() => configurationFromPairs(["search_api"]), /key=value/);
+});
+
+test("readConfiguration lets configurable win over env and ignores platform keys", () => {
+  const saved = process.env.FANOUT_MAX_REACT_TOOL_CALLS;
+  process.env.FANOUT_MAX_REACT_TOOL_CALLS = "7";
+  try {
+    const fromEnv = readConfiguration({ configurable: { thread_id: "t1", checkpoint_ns: "", __pregel_x: 1 } });
+    assert.equal(fromEnv.max_react_tool_calls, 7);
+    const overridden = readConfiguration({ configurable: { thread_id: "t1", max_react_tool_calls: 2 } });
+    assert.equal(overridden.max_react_tool_calls, 2);
+    assert.throws(() => readConfiguration({ configurable: { max_react_tool_call: 2 } }), /max_react_tool_call"/);
+  } finally {
+    if (saved === undefined) delete process.env.FANOUT_MAX_REACT_TOOL_CALLS;
+    else process.env.FANOUT_MAX_REACT_TOOL_CALLS = saved;
+  }
+});
