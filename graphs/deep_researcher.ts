@@ -11,7 +11,6 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { END, START, StateGraph } from "@langchain/langgraph";
-import { ConfigurationSchema } from "../src/config.js";
 import { compressResearch } from "../src/researcher/compressResearch.js";
 import { createResearcher } from "../src/researcher/researcher.js";
 import { createResearcherTools } from "../src/researcher/researcherTools.js";
@@ -61,15 +60,15 @@ export function buildSupervisorGraph(tools: StructuredToolInterface[] = []) {
 }
 
 export function buildDeepResearcher(options: BuildOptions = {}) {
-  return new StateGraph(AgentState, { input: AgentInput, context: ConfigurationSchema })
+  return new StateGraph(AgentState, { input: AgentInput })
     .addNode("clarify_with_user", clarifyWithUser, { ends: ["clarify_with_user", "write_research_brief"] })
     .addNode("write_research_brief", writeResearchBrief)
     .addNode("research_supervisor", buildSupervisorGraph(options.tools))
-    .addNode("final_report", finalReport)
+    .addNode("final_report_generation", finalReport)
     .addEdge(START, "clarify_with_user")
     .addEdge("write_research_brief", "research_supervisor")
-    .addEdge("research_supervisor", "final_report")
-    .addEdge("final_report", END)
+    .addEdge("research_supervisor", "final_report_generation")
+    .addEdge("final_report_generation", END)
     .compile({ checkpointer: options.checkpointer, name: "deep_researcher" });
 }
 

@@ -151,7 +151,7 @@ export function configurationFromEnv(env: NodeJS.ProcessEnv = process.env): Reco
 }
 
 /** Environment variables with the FANOUT_ prefix that are not run settings. */
-export const PROCESS_SETTINGS = new Set(["FANOUT_HOME", "FANOUT_LOG_LEVEL"]);
+export const PROCESS_SETTINGS = new Set(["FANOUT_HOME", "FANOUT_LOG_LEVEL", "FANOUT_PG_SCHEMA"]);
 
 /** `key=value` pairs from the CLI's repeated --set. */
 export function configurationFromPairs(pairs: string[]): Record<string, string> {

@@ -1,21 +1,6 @@
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import path from "node:path";
-
-/** prompts/ at the package root, found from this file whether run from src/ or dist/src/. */
-function promptsDirectory(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i += 1) {
-    const candidate = path.join(dir, "prompts");
-    try {
-      readFileSync(path.join(candidate, "supervisor.txt"));
-      return candidate;
-    } catch {
-      dir = path.dirname(dir);
-    }
-  }
-  throw new Error("prompts/ folder not found next to the package");
-}
+import { packageRoot } from "./util/packageRoot.js";
 
 const loaded = new Map<string, string>();
 
@@ -23,7 +8,7 @@ const loaded = new Map<string, string>();
 export function loadPrompt(name: string): string {
   const cached = loaded.get(name);
   if (cached !== undefined) return cached;
-  const text = readFileSync(path.join(promptsDirectory(), `${name}.txt`), "utf8");
+  const text = readFileSync(path.join(packageRoot(), "prompts", `${name}.txt`), "utf8");
   loaded.set(name, text);
   return text;
 }

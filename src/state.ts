@@ -21,7 +21,8 @@ export function mergeSources(current: Source[], next: Source[] | Source): Source
   return merged;
 }
 
-const sources = () =>
+/** Shared field definitions: a subgraph's output schema must reuse its state's own fields. */
+const sourcesField =
   new ReducedValue(z.array(SourceSchema).default(() => []), {
     inputSchema: z.union([z.array(SourceSchema), SourceSchema]),
     reducer: mergeSources,
@@ -32,6 +33,8 @@ const appendedStrings = () =>
     inputSchema: z.union([z.array(z.string()), z.string()]),
     reducer: (current: string[], next: string[] | string) => current.concat(next),
   });
+const notesField = appendedStrings();
+const rawNotesField = appendedStrings();
 
 /** What a run takes: a chat, as in Open Deep Research, so Studio's chat view works. */
 export const AgentInput = new StateSchema({
@@ -45,9 +48,9 @@ export const AgentState = new StateSchema({
   clarifying_question: z.string().default(""),
   research_brief: z.string().default(""),
   supervisor_messages: MessagesValue,
-  notes: appendedStrings(),
-  raw_notes: appendedStrings(),
-  sources: sources(),
+  notes: notesField,
+  raw_notes: rawNotesField,
+  sources: sourcesField,
   final_report: z.string().default(""),
 });
 export type AgentStateValue = typeof AgentState.State;
@@ -57,17 +60,17 @@ export const SupervisorState = new StateSchema({
   research_brief: z.string().default(""),
   supervisor_messages: MessagesValue,
   research_iterations: z.number().int().default(0),
-  notes: appendedStrings(),
-  raw_notes: appendedStrings(),
-  sources: sources(),
+  notes: notesField,
+  raw_notes: rawNotesField,
+  sources: sourcesField,
 });
 export type SupervisorStateValue = typeof SupervisorState.State;
 
 /** What the research phase hands to the report: findings and sources only. */
 export const SupervisorOutput = new StateSchema({
-  notes: appendedStrings(),
-  raw_notes: appendedStrings(),
-  sources: sources(),
+  notes: notesField,
+  raw_notes: rawNotesField,
+  sources: sourcesField,
 });
 
 /** One research unit: a researcher that works one topic, then compresses its findings. */
@@ -77,9 +80,9 @@ export const ResearcherState = new StateSchema({
   tool_call_id: z.string(),
   researcher_messages: MessagesValue,
   tool_call_iterations: z.number().int().default(0),
-  raw_notes: appendedStrings(),
-  sources: sources(),
-  notes: appendedStrings(),
+  raw_notes: rawNotesField,
+  sources: sourcesField,
+  notes: notesField,
   /** The unit's answer to the supervisor: one tool message, matched by tool_call_id. */
   supervisor_messages: MessagesValue,
 });
@@ -88,9 +91,9 @@ export type ResearcherStateValue = typeof ResearcherState.State;
 /** What a research unit hands back to the supervisor, and nothing more. */
 export const ResearcherOutput = new StateSchema({
   supervisor_messages: MessagesValue,
-  notes: appendedStrings(),
-  raw_notes: appendedStrings(),
-  sources: sources(),
+  notes: notesField,
+  raw_notes: rawNotesField,
+  sources: sourcesField,
 });
 
 /** What the Send to research_unit carries. */

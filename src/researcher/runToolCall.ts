@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { ToolMessage, type ToolCall } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
@@ -16,6 +17,8 @@ export async function runToolCall(
   const tool = tools.get(call.name);
   if (!tool) return errorMessage(call, `unknown tool "${call.name}"; available: ${[...tools.keys()].join(", ")}`);
   const controller = new AbortController();
+  // A search summarises many pages at once, each listening on this signal.
+  setMaxListeners(100, controller.signal);
   const onRunAbort = () => controller.abort(config.signal?.reason);
   config.signal?.addEventListener("abort", onRunAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,134 @@
+import { parseArgs } from "node:util";
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export type RunArgs = {
+  command: "run";
+  question?: string;
+  thread?: string;
+  settings: string[];
+  out?: string;
+  json: boolean;
+  answer?: string;
+  quiet: boolean;
+};
+
+export type CliArgs =
+  | RunArgs
+  | { command: "help" }
+  | { command: "version" }
+  | { command: "threads"; json: boolean }
+  | { command: "show"; thread: string; json: boolean }
+  | { command: "prune"; olderThan?: string; thread?: string };
+
+/** Longest question accepted: a research question, not a document. */
+export const MAX_QUESTION_CHARACTERS = 20_000;
+
+const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+  thread: { type: "string", short: "t" },
+  set: { type: "string", short: "s", multiple: true },
+  out: { type: "string", short: "o" },
+  json: { type: "boolean" },
+  answer: { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  "older-than": { type: "string" },
+} as const;
+
+const SUBCOMMANDS = new Set(["threads", "show", "prune"]);
+
+export function parseCliArgs(argv: string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: "help" };
+  if (values.version) return { command: "version" };
+  const [first, ...rest] = positionals;
+  if (first && SUBCOMMANDS.has(first) && rest.length <= 1 && !values.set) {
+    return subcommand(first, rest[0], values);
+  }
+  if (positionals.length > 1) {
+    throw new UsageError(`give the question as one argument in quotes (got ${positionals.length} words)`);
+  }
+  if (values["older-than"]) throw new UsageError("--older-than goes with `fanout prune`");
+  const question = first === undefined ? undefined : first.trim();
+  if (question !== undefined) checkQuestion(question);
+  if (question === undefined && !values.thread) throw new UsageError('no question given: fanout "<question>" (see --help)');
+  return {
+    command: "run",
+    question,
+    thread: values.thread,
+    settings: values.set ?? [],
+    out: values.out,
+    json: values.json ?? false,
+    answer: values.answer,
+    quiet: values.quiet ?? false,
+  };
+}
+
+function subcommand(name: string, argument: string | undefined, values: Record<string, unknown>): CliArgs {
+  const json = Boolean(values.json);
+  if (name === "threads") return { command: "threads", json };
+  if (name === "show") {
+    const thread = argument ?? (values.thread as string | undefined);
+    if (!thread) throw new UsageError("fanout show needs a thread id");
+    return { command: "show", thread, json };
+  }
+  const olderThan = values["older-than"] as string | undefined;
+  const thread = (values.thread as string | undefined) ?? argument;
+  if (!olderThan && !thread) throw new UsageError("fanout prune needs --older-than DURATION (e.g. 7d) or --thread ID");
+  return { command: "prune", olderThan, thread };
+}
+
+function checkQuestion(question: string): void {
+  if (question.length === 0) throw new UsageError("the question is empty");
+  if (question.length > MAX_QUESTION_CHARACTERS) {
+    throw new UsageError(`the question is ${question.length} characters; the limit is ${MAX_QUESTION_CHARACTERS}`);
+  }
+}
+
+/** "7d", "12h", "30m", "45s" → milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(text.trim());
+  if (!match) throw new UsageError(`bad duration "${text}": use a number and a unit, e.g. 7d, 12h, 30m`);
+  const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 }[match[2] as "s" | "m" | "h" | "d" | "w"];
+  return Number(match[1]) * unit;
+}
+
+export const HELP = `fanout — deep research with parallel researchers and cited reports
+
+Usage:
+  fanout "<question>" [options]      research a question; the report goes to stdout
+  fanout --thread ID                 resume an unfinished run, or print a finished one's report
+  fanout threads                     list runs (id, question, status, started, updated, units done)
+  fanout show ID                     a run's status, pending step and report
+  fanout prune --older-than 7d       delete runs not updated for that long (or --thread ID)
+
+Options:
+  -s, --set key=value   a setting for this run (repeatable); see the README for keys
+  -t, --thread ID       thread id: names a new run, or picks one to resume
+  -o, --out FILE        write the report to FILE instead of stdout
+      --json            print a JSON result (report, sources, counts, timings)
+      --answer TEXT     answer the clarifying question without a prompt
+  -q, --quiet           no progress on stderr
+  -h, --help            this help
+  -v, --version         the version
+
+Environment:
+  OPENAI_API_KEY        key for openai:* models (or OPENAI_BASE_URL for a compatible server)
+  TAVILY_API_KEY        key for search_api=tavily (the default)
+  POSTGRES_URI          keep runs in Postgres; otherwise in FANOUT_HOME (default ~/.fanout)
+  FANOUT_<KEY>          a setting, e.g. FANOUT_MAX_CONCURRENT_RESEARCH_UNITS=3
+
+Exit codes: 0 done, 1 run failed, 2 bad input or configuration, 3 waiting for an answer, 130 interrupted.
+`;

@@ -1,0 +1,119 @@
+import type { ProgressEvent } from "../progress.js";
+
+/** The top-level steps, in the words the progress line uses. */
+const STAGES: Record<string, string> = {
+  clarify_with_user: "clarifying",
+  write_research_brief: "writing brief",
+  research_supervisor: "researching",
+  final_report_generation: "writing report",
+};
+
+/** What a run has done so far, built from the graph's stream. */
+export class RunProgress {
+  readonly startedAt = Date.now();
+  stage = "starting";
+  unitsStarted = 0;
+  unitsFinished = 0;
+  toolErrors = 0;
+  readonly sources = new Set<string>();
+  /** Milliseconds spent in each stage, for --json timings. */
+  readonly stageTimings: Record<string, number> = {};
+  private stageStartedAt = Date.now();
+  private listeners: ((line: string) => void)[] = [];
+
+  onEvent(listener: (line: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** One chunk of `stream(…, { streamMode: ["updates", "custom"], subgraphs: true })`. */
+  observe(namespace: string[], mode: string, data: unknown): void {
+    if (mode === "custom") this.observeCustom(data as ProgressEvent);
+    if (mode === "updates" && namespace.length === 0) this.observeUpdate(data as Record<string, unknown>);
+    if (mode === "updates" && namespace.length > 0 && this.stage !== STAGES.research_supervisor) {
+      // The first update from inside the supervisor means research has begun.
+      if (namespace[0].startsWith("research_supervisor")) this.enterStage(STAGES.research_supervisor);
+    }
+  }
+
+  private observeUpdate(update: Record<string, unknown>): void {
+    const order = Object.keys(STAGES);
+    for (const node of Object.keys(update)) {
+      const next = order[order.indexOf(node) + 1];
+      if (next && node !== "clarify_with_user") this.enterStage(STAGES[next]);
+      if (node === "clarify_with_user") this.enterStage(STAGES.write_research_brief);
+      if (node === "final_report_generation") this.enterStage("done");
+    }
+  }
+
+  private observeCustom(event: ProgressEvent): void {
+    switch (event.type) {
+      case "unit_started":
+        this.unitsStarted += 1;
+        this.emit(`unit started: ${shorten(event.topic)}`);
+        break;
+      case "unit_finished":
+        this.unitsFinished += 1;
+        this.emit(`unit finished (${event.sources} sources): ${shorten(event.topic)}`);
+        break;
+      case "sources_found":
+        for (const url of event.urls) this.sources.add(url);
+        break;
+      case "tool_failed":
+        this.toolErrors += 1;
+        this.emit(`tool ${event.tool} failed: ${shorten(event.error)}`);
+        break;
+    }
+  }
+
+  enterStage(stage: string): void {
+    if (stage === this.stage) return;
+    this.stageTimings[this.stage] = (this.stageTimings[this.stage] ?? 0) + (Date.now() - this.stageStartedAt);
+    this.stage = stage;
+    this.stageStartedAt = Date.now();
+    this.emit(`stage: ${stage}`);
+  }
+
+  elapsedMs(): number {
+    return Date.now() - this.startedAt;
+  }
+
+  statusLine(): string {
+    return `${this.stage} · units ${this.unitsFinished}/${this.unitsStarted} done · ${this.sources.size} sources · ${formatElapsed(this.elapsedMs())}`;
+  }
+
+  private emit(line: string): void {
+    for (const listener of this.listeners) listener(line);
+  }
+}
+
+export function formatElapsed(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return `${String(Math.floor(seconds / 60)).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+function shorten(text: string, max = 80): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/**
+ * Shows progress on stderr: on a terminal, one status line redrawn in place
+ * with events printed above it; otherwise plain timestamped lines.
+ */
+export function renderProgress(progress: RunProgress, stream: NodeJS.WriteStream): () => void {
+  if (!stream.isTTY) {
+    progress.onEvent((line) => stream.write(`[${formatElapsed(progress.elapsedMs())}] ${line}\n`));
+    return () => undefined;
+  }
+  const draw = () => stream.write(`\r\x1b[2K${progress.statusLine()}`);
+  progress.onEvent((line) => {
+    stream.write(`\r\x1b[2K${line}\n`);
+    draw();
+  });
+  const timer = setInterval(draw, 250);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    stream.write("\r\x1b[2K");
+  };
+}

@@ -1,0 +1,113 @@
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
+import { deleteThread, listThreads } from "../checkpoint/index.js";
+import { parseDuration, UsageError } from "./args.js";
+import type { CliIo } from "./io.js";
+import { EXIT } from "./io.js";
+import { countFinishedUnits, pendingQuestion } from "./run.js";
+import { readRunMetadata } from "./runMetadata.js";
+
+type ThreadStatus = "done" | "waiting for answer" | "unfinished";
+
+type ThreadView = {
+  thread_id: string;
+  question: string;
+  status: ThreadStatus;
+  started: string;
+  updated: string;
+  units_done: number;
+  pending: string[];
+};
+
+async function viewThread(saver: BaseCheckpointSaver, threadId: string, updated: string, started: string): Promise<ThreadView> {
+  const graph = buildDeepResearcher({ checkpointer: saver });
+  const config = { configurable: { thread_id: threadId } };
+  const state = await graph.getState(config, { subgraphs: true });
+  const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
+  const run = readRunMetadata(tuple?.metadata);
+  const waiting = (await pendingQuestion(graph, threadId)) !== undefined;
+  const status: ThreadStatus = state.next.length === 0 ? "done" : waiting ? "waiting for answer" : "unfinished";
+  return {
+    thread_id: threadId,
+    question: run?.question ?? firstQuestion(state.values),
+    status,
+    started: run?.started_at || started,
+    updated,
+    units_done: countFinishedUnits(state),
+    pending: [...state.next],
+  };
+}
+
+function firstQuestion(values: Record<string, unknown>): string {
+  const messages = (values.messages ?? []) as { content?: unknown }[];
+  return typeof messages[0]?.content === "string" ? messages[0].content : "";
+}
+
+/** `fanout threads`: one line per run, newest first. */
+export async function threadsCommand(saver: BaseCheckpointSaver, io: CliIo, json: boolean): Promise<number> {
+  const threads = await listThreads(saver);
+  const views = await Promise.all(threads.map((t) => viewThread(saver, t.thread_id, t.updated_at, t.created_at)));
+  if (json) {
+    io.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (views.length === 0) {
+    io.stderr.write("no runs yet\n");
+    return EXIT.ok;
+  }
+  io.stdout.write("THREAD\tSTATUS\tUNITS\tSTARTED\tUPDATED\tQUESTION\n");
+  for (const view of views) {
+    io.stdout.write(`${view.thread_id}\t${view.status}\t${view.units_done}\t${view.started}\t${view.updated}\t${oneLine(view.question)}\n`);
+  }
+  return EXIT.ok;
+}
+
+/** `fanout show ID`: status, pending step, and the report when there is one. */
+export async function showCommand(saver: BaseCheckpointSaver, io: CliIo, threadId: string, json: boolean): Promise<number> {
+  const threads = await listThreads(saver);
+  const found = threads.find((t) => t.thread_id === threadId);
+  if (!found) throw new UsageError(`no thread ${threadId}`);
+  const view = await viewThread(saver, threadId, found.updated_at, found.created_at);
+  const graph = buildDeepResearcher({ checkpointer: saver });
+  const { values } = await graph.getState({ configurable: { thread_id: threadId } });
+  const report = String(values.final_report ?? "");
+  if (json) {
+    io.stdout.write(`${JSON.stringify({ ...view, report }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(
+    [
+      `thread:   ${view.thread_id}`,
+      `question: ${oneLine(view.question)}`,
+      `status:   ${view.status}`,
+      `pending:  ${view.pending.join(", ") || "nothing"}`,
+      `units:    ${view.units_done} done`,
+      `started:  ${view.started}`,
+      `updated:  ${view.updated}`,
+      "",
+      report || "(no report yet)",
+      "",
+    ].join("\n"),
+  );
+  return EXIT.ok;
+}
+
+/** `fanout prune --older-than 7d` or `--thread ID`. */
+export async function pruneCommand(saver: BaseCheckpointSaver, io: CliIo, olderThan?: string, threadId?: string): Promise<number> {
+  if (threadId) {
+    const existed = await deleteThread(saver, threadId);
+    if (!existed) throw new UsageError(`no thread ${threadId}`);
+    io.stderr.write(`deleted thread ${threadId}\n`);
+    return EXIT.ok;
+  }
+  const cutoff = Date.now() - parseDuration(olderThan ?? "");
+  const stale = (await listThreads(saver)).filter((t) => Date.parse(t.updated_at) < cutoff);
+  for (const thread of stale) await deleteThread(saver, thread.thread_id);
+  io.stderr.write(`deleted ${stale.length} thread${stale.length === 1 ? "" : "s"} not updated since ${new Date(cutoff).toISOString()}\n`);
+  return EXIT.ok;
+}
+
+function oneLine(text: string, max = 70): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

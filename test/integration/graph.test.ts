@@ -1,0 +1,106 @@
+import { after, before, beforeEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { tool } from "@langchain/core/tools";
+import { z } from "zod";
+import type { StandIn } from "../standin/server.js";
+import type { ParsedRequest } from "../standin/types.js";
+import { listedSources, runGraph, useStandIn } from "../support/harness.js";
+
+const QUESTION = "How does tidal power generate electricity?";
+
+describe("the research graph against the stand-in model", () => {
+  let standin: StandIn;
+  before(async () => {
+    standin = await useStandIn();
+  });
+  after(async () => standin.close());
+  beforeEach(() => {
+    standin.reset();
+    standin.configure({ latencyMs: 0, units: 3, searchRounds: 1, behaviour: undefined });
+  });
+
+  test("nodes run in order: scoping, supervisor ⇄ units, report", async () => {
+    const run = await runGraph(QUESTION, {});
+    const top = run.updates.filter((u) => !u.includes("/"));
+    assert.deepEqual(top, ["clarify_with_user", "write_research_brief", "research_supervisor", "final_report_generation"]);
+    const supervisorSteps = run.updates.filter((u) => /^research_supervisor\/[a-z_]+$/.test(u));
+    assert.deepEqual(supervisorSteps.slice(0, 2), ["research_supervisor/supervisor", "research_supervisor/supervisor_tools"]);
+    assert.equal(supervisorSteps.filter((u) => u.endsWith("/research_unit")).length, 3);
+    const unitSteps = run.updates.filter((u) => u.startsWith("research_supervisor/research_unit/"));
+    assert.equal(unitSteps.filter((u) => u.endsWith("/compress_research")).length, 3);
+    assert.equal(unitSteps.filter((u) => u.endsWith("/researcher")).length, 6, "two researcher turns per unit");
+    assert.ok(String(run.values.final_report).startsWith("# "));
+  });
+
+  test("research units are really in flight at once", async () => {
+    standin.configure({ latencyMs: 300, units: 4 });
+    await runGraph(QUESTION, { max_concurrent_research_units: 4 });
+    const stats = standin.stats();
+    assert.ok(stats.peakInFlightByRole.researcher >= 4, `peak researcher calls in flight: ${stats.peakInFlightByRole.researcher}`);
+  });
+
+  /** Keeps every chat request the stand-in sees, messages included, then lets it answer as usual. */
+  function recordRequests(): ParsedRequest[] {
+    const seen: ParsedRequest[] = [];
+    standin.configure({ behaviour: (request) => void seen.push(request) });
+    return seen;
+  }
+
+  test("calls beyond max_concurrent_research_units are answered with an error, not dropped", async () => {
+    standin.configure({ units: 5 });
+    const seen = recordRequests();
+    await runGraph(QUESTION, { max_concurrent_research_units: 2 });
+    const researched = new Set(standin.requests().filter((r) => r.role === "researcher").map((r) => r.topic));
+    assert.equal(researched.size, 2, "only two units ran");
+    const secondTurn = seen.filter((r) => r.role === "supervisor")[1];
+    assert.ok(secondTurn, "the supervisor was asked again");
+    const toolReplies = secondTurn.messages.filter((m) => m.role === "tool");
+    assert.equal(toolReplies.length, 5, "every call got an answer");
+    const refused = toolReplies.filter((m) => m.content.includes("max_concurrent_research_units=2"));
+    assert.equal(refused.length, 3);
+  });
+
+  test("a throwing tool and a hanging tool become error messages and the run goes on", async () => {
+    const broken = tool(async () => { throw new Error("disk on fire"); }, {
+      name: "broken_tool", description: "always fails", schema: z.object({ x: z.string() }),
+    });
+    const hanging = tool(() => new Promise<string>(() => undefined), {
+      name: "hanging_tool", description: "never answers", schema: z.object({ x: z.string() }),
+    });
+    const seen: ParsedRequest[] = [];
+    standin.configure({
+      units: 1,
+      behaviour: (request) => {
+        seen.push(request);
+        const firstResearcherTurn = request.role === "researcher" && !request.messages.some((m) => m.role === "tool");
+        if (!firstResearcherTurn) return undefined;
+        return { toolCalls: [{ name: "broken_tool", args: { x: "a" } }, { name: "hanging_tool", args: { x: "b" } }, { name: "local_search", args: { queries: ["tidal barrage"] } }] };
+      },
+    });
+    const run = await runGraph(QUESTION, { tool_timeout_seconds: 0.5 }, { tools: [broken, hanging] });
+    const secondTurn = seen.filter((r) => r.role === "researcher")[1];
+    const replies = secondTurn.messages.filter((m) => m.role === "tool").map((m) => m.content);
+    assert.equal(replies.length, 3);
+    assert.ok(replies.some((c) => /broken_tool failed: disk on fire/.test(c)), replies.join("\n"));
+    assert.ok(replies.some((c) => /hanging_tool failed: timed out after 0\.5 s/.test(c)), replies.join("\n"));
+    assert.ok(replies.some((c) => c.includes("tidal-power.html")), "the search still ran");
+    assert.ok(String(run.values.final_report).includes("tidal-power.html"));
+  });
+
+  test("every citation in the report is a URL the run retrieved", async () => {
+    const run = await runGraph(QUESTION, {});
+    const report = String(run.values.final_report);
+    const retrieved = new Set((run.values.sources as { url: string }[]).map((s) => s.url));
+    const listed = listedSources(report);
+    assert.ok(listed.length > 0, "the report cites something");
+    for (const url of listed) {
+      assert.ok(retrieved.has(url), `${url} was retrieved`);
+      assert.ok(existsSync(fileURLToPath(url)), `${url} is a real file`);
+    }
+    const markers = [...report.matchAll(/\[(\d+)\](?!\()/g)].map((m) => Number(m[1]));
+    assert.ok(markers.length > 0);
+    assert.ok(markers.every((n) => n >= 1 && n <= listed.length), `markers ${markers} within 1..${listed.length}`);
+  });
+});
