@@ -1,0 +1,77 @@
+/**
+ * Stand-in server (a test tool): answers for structured-output requests. Known schemas
+ * (ClarifyWithUser, ResearchQuestion, Summary) get canned values derived from the request;
+ * anything else gets the minimal valid object for its schema.
+ */
+import { fitArgs } from "./schema.js";
+import { asSentence, clip, firstSentence, focusOf, sentences, squash, tagBlocks } from "./text.js";
+import type { ChatMessage, ParsedRequest, StructuredTarget } from "./types.js";
+
+/** What the user asked: the quoted conversation in a <messages>-like tag if the prompt has one, else the user turns. */
+export function userRequest(messages: ChatMessage[]): string {
+  const userTexts = messages.filter((message) => message.role === "user").map((message) => message.content);
+  for (const text of userTexts) {
+    const focused = focusOf(text);
+    if (focused !== text.trim()) return focused;
+  }
+  return userTexts.join("\n").trim();
+}
+
+function clarify(request: string): Record<string, unknown> {
+  const subject = clip(firstSentence(request), 100) || "your request";
+  if (/\bambiguous\b/i.test(request)) {
+    return {
+      need_clarification: true,
+      question: `Could you say more precisely what you mean by "${subject}"? Which aspect, period or region should the research focus on?`,
+      verification: "",
+    };
+  }
+  return {
+    need_clarification: false,
+    question: "",
+    verification: `Understood: I will research "${subject}" and report back with sourced findings.`,
+  };
+}
+
+function brief(request: string): Record<string, unknown> {
+  const asked = squash(request) || "the user's request";
+  return {
+    research_brief:
+      `${asSentence(asked)}\n\n` +
+      "Research brief: find the background, the current state and the open questions on the request above, " +
+      "prefer primary and recent sources, and cite every source used.",
+  };
+}
+
+/** The page in a summarise prompt: the longest <tag> block of the last user message, else all of it. */
+function pageText(messages: ChatMessage[]): string {
+  const last = [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
+  const blocks = tagBlocks(last).sort((a, b) => b.inner.length - a.inner.length);
+  return blocks[0]?.inner || last;
+}
+
+function summary(messages: ChatMessage[]): Record<string, unknown> {
+  const page = sentences(pageText(messages));
+  const lead = page.slice(0, 3).join(" ") || "The page had no readable text.";
+  const quoted = (page.length > 3 ? page.slice(3, 5) : page.slice(0, 2)).map((sentence) => `"${sentence}"`);
+  return { summary: lead, key_excerpts: quoted.join(" ") || '""' };
+}
+
+function knownValues(request: ParsedRequest): Record<string, unknown> {
+  switch (request.role) {
+    case "clarify":
+      return clarify(userRequest(request.messages));
+    case "brief":
+      return brief(userRequest(request.messages));
+    case "summary":
+      return summary(request.messages);
+    default:
+      return {};
+  }
+}
+
+/** The JSON object a structured request gets, fitted to the schema it was sent. */
+export function structuredValue(request: ParsedRequest, target: StructuredTarget): Record<string, unknown> {
+  if (target.via === "json_object") return { result: clip(userRequest(request.messages), 200) || "standin" };
+  return fitArgs(target.schema, knownValues(request));
+}

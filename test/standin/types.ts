@@ -1,0 +1,185 @@
+/**
+ * Stand-in OpenAI-compatible server: shared types.
+ * A TEST TOOL and demo prop; its answers are canned text, never research.
+ */
+
+/** What the stand-in thinks a request is, judged only from tools and schemas offered. */
+export type Role =
+  | "clarify"
+  | "brief"
+  | "summary"
+  | "structured"
+  | "supervisor"
+  | "researcher"
+  | "writer"
+  | "other"
+  | "embeddings"
+  | "models";
+
+export type JsonSchema = { [key: string]: unknown };
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text, as sent on the wire. */
+  arguments: string;
+}
+
+/** A chat message with content flattened to text; developer counts as system, function as tool. */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant" | "tool";
+  content: string;
+  toolCalls: ToolCall[];
+  toolCallId?: string;
+}
+
+export interface ToolDef {
+  name: string;
+  description: string;
+  parameters: JsonSchema;
+}
+
+export type ToolChoice = "auto" | "none" | "required" | { name: string };
+
+/** A structured-output request: a json_schema response_format, json_object mode, or a forced tool. */
+export interface StructuredTarget {
+  name: string;
+  schema: JsonSchema;
+  via: "response_format" | "json_object" | "tool_choice";
+}
+
+/** A chat request as the stand-in (and a `behaviour` hook) sees it. */
+export interface ParsedRequest {
+  /** Order of arrival since start or the last reset (1-based). */
+  seq: number;
+  role: Role;
+  model: string;
+  /** Trimmed text of the first user message: identifies the conversation's research topic. */
+  topic: string;
+  messages: ChatMessage[];
+  tools: ToolDef[];
+  toolNames: string[];
+  toolChoice: ToolChoice;
+  structured?: StructuredTarget;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+export interface ScriptedToolCall {
+  name: string;
+  args: object;
+}
+
+/** A scripted answer: content and/or tool calls. */
+export interface ScriptedMessage {
+  content?: string;
+  toolCalls?: ScriptedToolCall[];
+}
+
+/** A scripted failure: the request gets this HTTP status and an OpenAI-style error body. */
+export interface ScriptedFailure {
+  status: number;
+  message?: string;
+}
+
+/** Hold the request open this long (ends early if the client goes away), then answer by default roles. */
+export interface ScriptedHang {
+  hangMs: number;
+}
+
+export type ScriptedReply = ScriptedMessage | ScriptedFailure | ScriptedHang;
+
+/** Test hook: return a reply to script it, or undefined to fall back to the default roles. */
+export type Behaviour = (
+  request: ParsedRequest,
+) => ScriptedReply | undefined | Promise<ScriptedReply | undefined>;
+
+export interface FaultOptions {
+  /** Probability (0..1) that a model request gets a 429. */
+  rate429?: number;
+  /** Probability (0..1) that a model request gets a 500. */
+  rate500?: number;
+  /** Seed of the PRNG that draws faults and jitter. */
+  seed?: number;
+}
+
+export interface TokenOptions {
+  /** Usage is estimated as ceil(chars / charsPerToken); default 4. */
+  charsPerToken?: number;
+}
+
+/** Everything that can change while the server runs. */
+export interface StandInConfig {
+  latencyMs?: number;
+  jitterMs?: number;
+  faults?: FaultOptions;
+  /** ConductResearch calls the supervisor makes in its first round (default 3). */
+  units?: number;
+  /** Search rounds a researcher makes before answering (default 1). */
+  searchRounds?: number;
+  behaviour?: Behaviour;
+  tokens?: TokenOptions;
+}
+
+export interface StandInOptions extends StandInConfig {
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
+
+/** The settings in force, with defaults filled in. */
+export interface ResolvedConfig {
+  latencyMs: number;
+  jitterMs: number;
+  faults: { rate429: number; rate500: number; seed: number };
+  units: number;
+  searchRounds: number;
+  behaviour?: Behaviour;
+  tokens: { charsPerToken: number };
+}
+
+export type Route = "chat" | "embeddings" | "models";
+
+export interface LoggedRequest {
+  seq: number;
+  /** Arrival time, ms since epoch. */
+  time: number;
+  route: Route;
+  role: Role | "invalid";
+  model: string;
+  topic: string;
+  toolNames: string[];
+  schemaName?: string;
+  stream: boolean;
+  /** HTTP status sent; 0 while in flight, 499 if the client went away first. */
+  status: number;
+  durationMs: number;
+}
+
+export interface StandInStats {
+  total: number;
+  byRole: Record<string, number>;
+  byStatus: Record<string, number>;
+  inFlight: number;
+  peakInFlight: number;
+  peakInFlightByRole: Record<string, number>;
+  embeddings: number;
+  streamed: number;
+  tokens: { prompt: number; completion: number };
+}
+
+export interface StandIn {
+  /** Base URL ending in /v1, for ChatOpenAI's configuration.baseURL. */
+  url: string;
+  port: number;
+  stats(): StandInStats;
+  requests(): LoggedRequest[];
+  /** Zeroes counters and the request log, drops pending failNext, reseeds the PRNG. */
+  reset(): void;
+  /** Merges settings; a key given as undefined (e.g. behaviour) clears it. */
+  configure(config: StandInConfig): void;
+  /** The next `count` model requests (chat or embeddings) fail with `status`. */
+  failNext(count: number, status?: number, message?: string): void;
+  close(): Promise<void>;
+}
