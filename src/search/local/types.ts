@@ -1,0 +1,28 @@
+/** Public shapes of the local document search. */
+
+/** One matching document: its best passages, ready to hand to a summariser. */
+export interface LocalHit {
+  /** `file://` URL of the document (percent-encoded, from `pathToFileURL`). */
+  url: string;
+  title: string;
+  /** The best 1–3 passages of the document, in document order. */
+  content: string;
+  /** Best passage score (BM25); only comparable within one query. */
+  score: number;
+  /** Absolute file path. */
+  path: string;
+}
+
+export interface LocalSearchOptions {
+  /** Documents to return (default 5). */
+  maxResults?: number;
+}
+
+export interface LocalSearch {
+  /** Absolute path of the folder searched. */
+  readonly folder: string;
+  /** Rank the folder's documents for a query; throws `LocalCorpusError` for a missing or empty folder. */
+  search(query: string, opts?: LocalSearchOptions): Promise<LocalHit[]>;
+  /** Number of indexed documents (builds or refreshes the index first). */
+  documentCount(): Promise<number>;
+}
