@@ -1,0 +1,16 @@
+import { MemorySaver } from "@langchain/langgraph";
+import { openPostgres } from "./postgres.js";
+import { openSqlite } from "./sqlite.js";
+import type { CheckpointOptions, OpenedCheckpointer } from "./types.js";
+
+/**
+ * Opens the checkpoint store: Postgres when a URI is given, else the SQLite file under `home`.
+ * Fails fast with CheckpointConfigError (bad URI, unreachable server, unusable folder).
+ */
+export async function openCheckpointer(options: CheckpointOptions = {}): Promise<OpenedCheckpointer> {
+  if (options.kind === "memory") {
+    return { saver: new MemorySaver(), kind: "memory", location: "memory", close: async () => {} };
+  }
+  if (options.postgresUri) return openPostgres(options.postgresUri, options.schema);
+  return openSqlite(options.home);
+}
