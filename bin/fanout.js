@@ -1,5 +1,10 @@
 #!/usr/bin/env node
 // The CLI runs in this process (no wrapper child), so signals reach the worker itself.
+import { setMaxListeners } from "node:events";
 import { main } from "../dist/src/cli/main.js";
+
+// LangGraph adds an abort listener per step on signals that live for the whole
+// run; with many parallel steps that passes Node's default warning threshold of 10.
+setMaxListeners(1_000);
 
 process.exitCode = await main(process.argv.slice(2));

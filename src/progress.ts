@@ -3,7 +3,6 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 /** Progress events nodes emit on the "custom" stream, for the CLI and Studio. */
 export type ProgressEvent =
   | { type: "unit_started"; id: string; topic: string }
-  | { type: "unit_finished"; id: string; topic: string; sources: number }
   | { type: "sources_found"; count: number; urls: string[] }
   | { type: "tool_failed"; tool: string; error: string };
 

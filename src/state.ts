@@ -66,8 +66,12 @@ export const SupervisorState = new StateSchema({
 });
 export type SupervisorStateValue = typeof SupervisorState.State;
 
-/** What the research phase hands to the report: findings and sources only. */
+/**
+ * What the research phase hands back: findings, sources, and the supervisor's
+ * conversation (so Studio and the CLI can see each unit's answer as it lands).
+ */
 export const SupervisorOutput = new StateSchema({
+  supervisor_messages: MessagesValue,
   notes: notesField,
   raw_notes: rawNotesField,
   sources: sourcesField,

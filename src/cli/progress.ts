@@ -20,6 +20,7 @@ export class RunProgress {
   readonly stageTimings: Record<string, number> = {};
   private stageStartedAt = Date.now();
   private listeners: ((line: string) => void)[] = [];
+  private readonly topics = new Map<string, string>();
 
   onEvent(listener: (line: string) => void): void {
     this.listeners.push(listener);
@@ -29,6 +30,7 @@ export class RunProgress {
   observe(namespace: string[], mode: string, data: unknown): void {
     if (mode === "custom") this.observeCustom(data as ProgressEvent);
     if (mode === "updates" && namespace.length === 0) this.observeUpdate(data as Record<string, unknown>);
+    if (mode === "updates" && namespace.length === 1) this.observeSupervisorUpdate(data as Record<string, unknown>);
     if (mode === "updates" && namespace.length > 0 && this.stage !== STAGES.research_supervisor) {
       // The first update from inside the supervisor means research has begun.
       if (namespace[0].startsWith("research_supervisor")) this.enterStage(STAGES.research_supervisor);
@@ -45,15 +47,26 @@ export class RunProgress {
     }
   }
 
+  /**
+   * A research_unit update is emitted once the unit's result has been handed
+   * to the checkpointer, so "finished" here means saved, not merely computed.
+   */
+  private observeSupervisorUpdate(update: Record<string, unknown>): void {
+    const unit = update.research_unit as { supervisor_messages?: { tool_call_id?: string; status?: string }[]; sources?: unknown[] } | undefined;
+    for (const message of unit?.supervisor_messages ?? []) {
+      const topic = this.topics.get(message.tool_call_id ?? "") ?? "";
+      this.unitsFinished += 1;
+      const outcome = message.status === "error" ? "failed" : `finished (${unit?.sources?.length ?? 0} sources)`;
+      this.emit(`unit ${outcome}: ${shorten(topic)}`);
+    }
+  }
+
   private observeCustom(event: ProgressEvent): void {
     switch (event.type) {
       case "unit_started":
         this.unitsStarted += 1;
+        this.topics.set(event.id, event.topic);
         this.emit(`unit started: ${shorten(event.topic)}`);
-        break;
-      case "unit_finished":
-        this.unitsFinished += 1;
-        this.emit(`unit finished (${event.sources} sources): ${shorten(event.topic)}`);
         break;
       case "sources_found":
         for (const url of event.urls) this.sources.add(url);

@@ -2,7 +2,6 @@ import { HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@lan
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
 import { createChatModel } from "../models.js";
-import { emitProgress } from "../progress.js";
 import { renderPrompt } from "../prompts.js";
 import type { ResearcherStateValue, Source } from "../state.js";
 import { today } from "../util/dates.js";
@@ -19,7 +18,6 @@ const RAW_NOTES_FALLBACK_CHARACTERS = 20_000;
 export async function compressResearch(state: ResearcherStateValue, config: LangGraphRunnableConfig) {
   const rawNotes = collectRawNotes(state.researcher_messages);
   const findings = ensureSourcesListed(await compressOrFallBack(state, rawNotes, config), state.sources);
-  emitProgress(config, { type: "unit_finished", id: state.tool_call_id, topic: state.research_topic, sources: state.sources.length });
   return {
     supervisor_messages: [new ToolMessage({ content: findings, tool_call_id: state.tool_call_id, name: "ConductResearch" })],
     notes: [findings],
