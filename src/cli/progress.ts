@@ -109,24 +109,41 @@ function shorten(text: string, max = 80): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
+export type ProgressView = {
+  /** Stops drawing and clears the status line. */
+  stop(): void;
+  /** Holds the status line while the user is asked something. */
+  hold(held: boolean): void;
+};
+
 /**
  * Shows progress on stderr: on a terminal, one status line redrawn in place
  * with events printed above it; otherwise plain timestamped lines.
  */
-export function renderProgress(progress: RunProgress, stream: NodeJS.WriteStream): () => void {
+export function renderProgress(progress: RunProgress, stream: NodeJS.WriteStream): ProgressView {
   if (!stream.isTTY) {
     progress.onEvent((line) => stream.write(`[${formatElapsed(progress.elapsedMs())}] ${line}\n`));
-    return () => undefined;
+    return { stop: () => undefined, hold: () => undefined };
   }
-  const draw = () => stream.write(`\r\x1b[2K${progress.statusLine()}`);
+  let held = false;
+  const draw = () => {
+    if (!held) stream.write(`\r\x1b[2K${progress.statusLine()}`);
+  };
   progress.onEvent((line) => {
+    if (held) return;
     stream.write(`\r\x1b[2K${line}\n`);
     draw();
   });
   const timer = setInterval(draw, 250);
   timer.unref();
-  return () => {
-    clearInterval(timer);
-    stream.write("\r\x1b[2K");
+  return {
+    stop() {
+      clearInterval(timer);
+      stream.write("\r\x1b[2K");
+    },
+    hold(value) {
+      held = value;
+      if (held) stream.write("\r\x1b[2K");
+    },
   };
 }

@@ -64,7 +64,8 @@ async function execute(
   io: CliIo,
 ): Promise<number> {
   const progress = new RunProgress();
-  const stopRendering = args.quiet ? () => undefined : renderProgress(progress, io.stderr);
+  const view = args.quiet ? undefined : renderProgress(progress, io.stderr);
+  const stopRendering = () => view?.stop();
   const control = new RunControl();
   const abort = new AbortController();
   const stopSignals = io.onInterrupt(() => {
@@ -75,8 +76,29 @@ async function execute(
   });
   let input = firstInput;
   let answer = args.answer;
+  /** The user's answer to a clarifying question: --answer once, else a prompt on a terminal. */
+  const answerFor = async (question: string): Promise<string | undefined> => {
+    view?.hold(true);
+    const reply = answer ?? (io.stdin.isTTY ? await ask(question, io) : undefined);
+    view?.hold(false);
+    answer = undefined;
+    return reply?.trim() || undefined;
+  };
   try {
     for (;;) {
+      // A paused thread is answered directly: resuming with null would only ask again.
+      const question = await pendingQuestion(graph, threadId);
+      if (question !== undefined) {
+        const reply = await answerFor(question);
+        if (!reply) {
+          stopRendering();
+          io.stderr.write(`clarifying question: ${question}\nanswer with: fanout --thread ${threadId} --answer "…"\n`);
+          return EXIT.waiting;
+        }
+        input = new Command({ resume: reply });
+      } else if (input === undefined) {
+        break;
+      }
       const stream = await graph.stream(input as never, {
         configurable: { thread_id: threadId, ...settings },
         streamMode: ["updates", "custom"],
@@ -90,16 +112,7 @@ async function execute(
         progress.observe(namespace, mode, data);
       }
       if (control.drainRequested) return interrupted(threadId, io);
-      const question = await pendingQuestion(graph, threadId);
-      if (question === undefined) break;
-      const reply = answer ?? (io.stdin.isTTY ? await ask(question, io) : undefined);
-      answer = undefined;
-      if (!reply) {
-        stopRendering();
-        io.stderr.write(`clarifying question: ${question}\nanswer with: fanout --thread ${threadId} --answer "…"\n`);
-        return EXIT.waiting;
-      }
-      input = new Command({ resume: reply });
+      input = undefined;
     }
   } catch (error) {
     if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(threadId, io, stopRendering);
