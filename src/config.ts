@@ -61,13 +61,13 @@ export const ConfigurationSchema = z
       .default(30)
       .describe("Seconds one tool call may take before it becomes an error message"),
     research_model: modelSpec.default("openai:gpt-4.1").describe("Model for the supervisor and researchers"),
-    research_model_max_tokens: positiveInt(200_000).default(10_000),
+    research_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the supervisor and researcher model, in tokens"),
     summarization_model: modelSpec.default("openai:gpt-4.1-mini").describe("Model that summarises search results"),
-    summarization_model_max_tokens: positiveInt(200_000).default(8_192),
+    summarization_model_max_tokens: positiveInt(200_000).default(8_192).describe("Longest reply of the summarisation model, in tokens"),
     compression_model: modelSpec.default("openai:gpt-4.1").describe("Model that compresses a researcher's findings"),
-    compression_model_max_tokens: positiveInt(200_000).default(8_192),
+    compression_model_max_tokens: positiveInt(200_000).default(8_192).describe("Longest reply of the compression model, in tokens"),
     final_report_model: modelSpec.default("openai:gpt-4.1").describe("Model that writes the final report"),
-    final_report_model_max_tokens: positiveInt(200_000).default(10_000),
+    final_report_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the report model, in tokens"),
   })
   .strict();
 
@@ -91,8 +91,8 @@ export function describeAccepted(key: ConfigurationKey): string {
   if (json.type === "boolean") return "true or false";
   if (json.type === "integer" || json.type === "number") {
     const kind = json.type === "integer" ? "a whole number" : "a number";
-    const min = json.minimum ?? json.exclusiveMinimum;
-    return max(json) !== undefined ? `${kind} from ${min ?? "-∞"} to ${max(json)}` : kind;
+    if (json.exclusiveMinimum !== undefined) return `${kind} above ${json.exclusiveMinimum}, at most ${max(json)}`;
+    return max(json) !== undefined ? `${kind} from ${json.minimum ?? "-∞"} to ${max(json)}` : kind;
   }
   if (key.endsWith("_model")) return "a model as provider:model, e.g. openai:gpt-4.1";
   return "a string";
