@@ -13,6 +13,9 @@ export const SummarySchema = z.object({
 /** Pages shorter than this are passed on whole: a summary would not be shorter. */
 export const SUMMARY_THRESHOLD_CHARACTERS = 2_000;
 
+/** Retries of a failed summary request; after that the start of the page stands in. */
+export const SUMMARY_RETRIES = 1;
+
 /** Text of the page cut to a length, at a word boundary, marked as cut. */
 export function truncateText(text: string, limit: number): string {
   if (text.length <= limit) return text;
@@ -31,8 +34,11 @@ export async function summarisePage(text: string, configuration: Configuration, 
   if (text.length <= SUMMARY_THRESHOLD_CHARACTERS) return text;
   const page = truncateText(text, configuration.max_content_length);
   try {
+    // One retry, not the default three: the client retries unusable JSON too, with
+    // backoff (7-14 s a page), and a search of many pages would outrun the tool timeout.
     const model = createChatModel(configuration.summarization_model, {
       maxTokens: configuration.summarization_model_max_tokens,
+      maxRetries: SUMMARY_RETRIES,
     });
     const structured = model.withStructuredOutput(SummarySchema, { name: "Summary" });
     const prompt = renderPrompt("summarize_page", { page, date: today() });

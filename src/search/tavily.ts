@@ -1,22 +1,37 @@
-import { TavilySearchAPIWrapper } from "@langchain/tavily";
+import { z } from "zod";
 import { ConfigurationError } from "../config.js";
 import type { SearchBackend, SearchHit } from "./types.js";
 
-/** Web search through the LangChain Tavily integration, with each page's full text. */
+const TAVILY_API_BASE_URL = "https://api.tavily.com";
+
+/** The part of Tavily's search response Fanout reads, checked at the boundary. */
+const TavilySearchResponse = z.object({
+  results: z.array(
+    z.object({
+      url: z.string(),
+      title: z.string().nullish(),
+      content: z.string().nullish(),
+      raw_content: z.string().nullish(),
+    }),
+  ),
+});
+type TavilySearchParams = { query: string; max_results: number; include_raw_content: "markdown"; topic: "general" };
+
+/** Web search through Tavily's search API, with each page's full text. */
 export function createTavilyBackend(env: NodeJS.ProcessEnv = process.env): SearchBackend {
   const tavilyApiKey = env.TAVILY_API_KEY?.trim();
   if (!tavilyApiKey) {
     throw new ConfigurationError("TAVILY_API_KEY is not set (needed for search_api=tavily); set it, or use --set search_api=local");
   }
   // TAVILY_API_BASE_URL reaches a proxy or a local test server instead of Tavily's own.
-  const apiBaseUrl = env.TAVILY_API_BASE_URL?.trim() || undefined;
-  const wrapper = new TavilySearchAPIWrapper({ tavilyApiKey, ...(apiBaseUrl ? { apiBaseUrl } : {}) });
+  const apiBaseUrl = env.TAVILY_API_BASE_URL?.trim() || TAVILY_API_BASE_URL;
   return {
     toolName: "web_search",
     description:
       "Search the web. Give one or more focused queries; each returns pages with their titles, URLs and a summary of their content.",
     async search(query, maxResults) {
-      const response = await wrapper.rawResults({ query, maxResults, includeRawContent: "markdown", topic: "general" });
+      const params: TavilySearchParams = { query, max_results: maxResults, include_raw_content: "markdown", topic: "general" };
+      const response = await postSearch(apiBaseUrl, tavilyApiKey, params);
       return response.results.map(
         (result): SearchHit => ({
           url: result.url,
@@ -26,4 +41,33 @@ export function createTavilyBackend(env: NodeJS.ProcessEnv = process.env): Searc
       );
     },
   };
+}
+
+/**
+ * The request @langchain/tavily's wrapper sends, made here because that wrapper
+ * console.logs every failed response to stdout, where the CLI writes the
+ * report, and loses the status when an error body is not JSON.
+ */
+async function postSearch(apiBaseUrl: string, apiKey: string, params: TavilySearchParams): Promise<z.infer<typeof TavilySearchResponse>> {
+  const response = await fetch(`${apiBaseUrl}/search`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
+    body: JSON.stringify(params),
+  });
+  if (!response.ok) throw new Error(`Tavily error ${response.status}: ${await errorDetail(response)}`);
+  const parsed = TavilySearchResponse.safeParse(await response.json().catch(() => undefined));
+  if (!parsed.success) throw new Error("Tavily returned a response without a results list");
+  return parsed.data;
+}
+
+/** Tavily puts the reason in {detail:{error}}; anything else is shown as text, briefly. */
+async function errorDetail(response: Response): Promise<string> {
+  const text = await response.text().catch(() => "");
+  try {
+    const detail = (JSON.parse(text) as { detail?: { error?: unknown } }).detail?.error;
+    if (typeof detail === "string" && detail) return detail;
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.trim().slice(0, 200) || response.statusText || "unknown error";
 }

@@ -103,4 +103,28 @@ describe("the research graph against the stand-in model", () => {
     assert.ok(markers.length > 0);
     assert.ok(markers.every((n) => n >= 1 && n <= listed.length), `markers ${markers} within 1..${listed.length}`);
   });
+
+  test("a setting that cannot work ends the run with its message, not a report without sources", async () => {
+    const saved = process.env.TAVILY_API_KEY;
+    delete process.env.TAVILY_API_KEY;
+    try {
+      await assert.rejects(runGraph(QUESTION, { search_api: "tavily" }), /TAVILY_API_KEY is not set/);
+    } finally {
+      if (saved !== undefined) process.env.TAVILY_API_KEY = saved;
+    }
+  });
+
+  test("a research unit whose model keeps failing is answered with an error; the others' findings are kept", async () => {
+    standin.configure({
+      units: 2,
+      behaviour: (request) => (request.role === "researcher" && request.topic.startsWith("Current") ? { status: 400, message: "bad request" } : undefined),
+    });
+    const run = await runGraph(QUESTION, {});
+    assert.equal((run.values.notes as string[]).length, 1, "one unit's findings");
+    const supervisorMessages = run.values.supervisor_messages as { name?: string; status?: string; content: unknown }[];
+    const failed = supervisorMessages.filter((m) => m.name === "ConductResearch" && m.status === "error");
+    assert.equal(failed.length, 1);
+    assert.match(String(failed[0].content), /research unit for "Current.*failed/);
+    assert.match(String(run.values.final_report), /^# /);
+  });
 });

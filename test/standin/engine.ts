@@ -14,6 +14,7 @@ import { defaultReply, type Reply } from "./roles.js";
 import { chunksFor, writeStream } from "./sse.js";
 import type { LoggedRequest, ParsedRequest, ResolvedConfig, Route, ScriptedReply, StandInConfig } from "./types.js";
 import { Counters } from "./stats.js";
+import { FakeTavily } from "./tavily.js";
 
 const LOG_LIMIT = 10_000;
 
@@ -36,6 +37,7 @@ type Outcome = { status: number };
 export class Engine {
   config: ResolvedConfig = DEFAULTS;
   readonly counters = new Counters();
+  readonly tavily = new FakeTavily(this.counters);
   private faults = new FaultPlan(DEFAULTS.faults.seed);
   private jitter = this.faults.jitterSource();
   private log: LoggedRequest[] = [];
@@ -55,6 +57,7 @@ export class Engine {
     this.counters.reset();
     this.log = [];
     this.seq = 0;
+    this.tavily.reset();
     this.reseed();
   }
 

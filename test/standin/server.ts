@@ -4,6 +4,7 @@
  * client, and answers by playing the role the request's tools and schemas imply (see roles.ts).
  *
  * Routes: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models;
+ * POST /tavily/search (a fake Tavily search API, see tavily.ts);
  * admin: GET /_standin/stats, GET /_standin/requests, POST /_standin/reset, POST /_standin/config.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
@@ -59,6 +60,7 @@ function handler(engine: Engine) {
     const key = routeKey(req);
     const route = MODEL_ROUTES[key];
     if (route) return engine.run(route, req, res);
+    if (key === "POST /tavily/search") return engine.tavily.handle(req, res);
     try {
       if (await admin(engine, key, req, res)) return;
       req.resume();
@@ -93,6 +95,11 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
   const actualPort = (server.address() as AddressInfo).port;
   return {
     url: `http://${host}:${actualPort}/v1`,
+    tavilyUrl: `http://${host}:${actualPort}/tavily`,
+    tavily: {
+      failQuery: (query, status = 500) => engine.tavily.failQuery(query, status),
+      calls: () => engine.tavily.calls(),
+    },
     port: actualPort,
     stats: () => engine.counters.snapshot(),
     requests: () => engine.requests(),

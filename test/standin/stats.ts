@@ -24,6 +24,7 @@ export class Counters {
       embeddings: 0,
       streamed: 0,
       tokens: { prompt: 0, completion: 0 },
+      tavily: 0,
     };
   }
 
@@ -47,6 +48,11 @@ export class Counters {
     this.data.inFlight = Math.max(0, this.data.inFlight - 1);
     if (role !== undefined) this.inFlightByRole[role] = Math.max(0, (this.inFlightByRole[role] ?? 0) - 1);
     bump(this.data.byStatus, String(status));
+  }
+
+  /** A request reached the fake Tavily endpoint. */
+  countTavily(): void {
+    this.data.tavily += 1;
   }
 
   addTokens(prompt: number, completion: number): void {

@@ -167,15 +167,46 @@ export interface StandInStats {
   embeddings: number;
   streamed: number;
   tokens: { prompt: number; completion: number };
+  /** Requests to the fake Tavily endpoint (not counted in total). */
+  tavily: number;
+}
+
+/** One result of the fake Tavily search, in Tavily's wire shape. */
+export interface TavilyResult {
+  url: string;
+  title: string;
+  content: string;
+  score: number;
+  raw_content: string | null;
+}
+
+/** A search the fake Tavily endpoint answered (or failed on purpose). */
+export interface TavilyCall {
+  query: string;
+  maxResults: number;
+  rawContent: boolean | "markdown" | "text";
+  apiKey: string;
+  status: number;
+  /** URLs of the results sent back, in order. */
+  urls: string[];
+}
+
+export interface TavilyControl {
+  /** Every later search for exactly this query gets `status` (default 500), until reset. */
+  failQuery(query: string, status?: number): void;
+  calls(): TavilyCall[];
 }
 
 export interface StandIn {
   /** Base URL ending in /v1, for ChatOpenAI's configuration.baseURL. */
   url: string;
+  /** Base URL of the fake Tavily API (…/tavily), for TAVILY_API_BASE_URL. */
+  tavilyUrl: string;
+  tavily: TavilyControl;
   port: number;
   stats(): StandInStats;
   requests(): LoggedRequest[];
-  /** Zeroes counters and the request log, drops pending failNext, reseeds the PRNG. */
+  /** Zeroes counters and the request logs, drops pending failNext and failQuery, reseeds the PRNG. */
   reset(): void;
   /** Merges settings; a key given as undefined (e.g. behaviour) clears it. */
   configure(config: StandInConfig): void;
