@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { packageRoot } from "../util/packageRoot.js";
-import { ConfigurationError } from "../config.js";
+import { describeError, rootErrors } from "../util/errors.js";
+import { ConfigurationError, configurationFromPairs } from "../config.js";
 import { CheckpointConfigError, checkpointOptionsFromEnv, openCheckpointer } from "../checkpoint/index.js";
 import { HELP, parseCliArgs, UsageError, type CliArgs } from "./args.js";
 import { EXIT, processIo, type CliIo } from "./io.js";
@@ -26,7 +27,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.stdout.write(`${version()}\n`);
       return EXIT.ok;
     }
-    if (args.command === "run" && args.question) preflight(settingsOf(args.settings));
+    if (args.command === "run" && args.question) await preflight(configurationFromPairs(args.settings));
     const opened = await openCheckpointer(checkpointOptionsFromEnv(process.env));
     try {
       return await dispatch(args, opened.saver, io);
@@ -36,10 +37,6 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   } catch (error) {
     return reportError(error, io);
   }
-}
-
-function settingsOf(pairs: string[]): Record<string, string> {
-  return Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]).filter(([key]) => key));
 }
 
 async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>, saver: Parameters<typeof runCommand>[1], io: CliIo): Promise<number> {
@@ -55,16 +52,21 @@ async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>,
   }
 }
 
+/** Errors that mean "fix your input or setup", reported as exit 2. */
+function isUsageProblem(error: unknown): boolean {
+  return (
+    error instanceof UsageError ||
+    error instanceof ConfigurationError ||
+    error instanceof CheckpointConfigError ||
+    (error instanceof Error && error.name === "LocalCorpusError")
+  );
+}
+
 function reportError(error: unknown, io: CliIo): number {
-  if (error instanceof UsageError || error instanceof ConfigurationError || error instanceof CheckpointConfigError) {
-    io.stderr.write(`fanout: ${error.message}\n`);
+  if (rootErrors(error).every(isUsageProblem)) {
+    io.stderr.write(`fanout: ${describeError(error)}\n`);
     return EXIT.usage;
   }
-  if (error instanceof Error && error.name === "LocalCorpusError") {
-    io.stderr.write(`fanout: ${error.message}\n`);
-    return EXIT.usage;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`fanout: the run failed: ${message}\n`);
+  io.stderr.write(`fanout: the run failed: ${describeError(error)}\n`);
   return EXIT.failed;
 }

@@ -7,6 +7,8 @@ import { z } from "zod";
 import type { StandIn } from "../standin/server.js";
 import type { ParsedRequest } from "../standin/types.js";
 import { listedSources, runGraph, useStandIn } from "../support/harness.js";
+import { ConfigurationError } from "../../src/config.js";
+import { describeError, rootErrors } from "../../src/util/errors.js";
 
 const QUESTION = "How does tidal power generate electricity?";
 
@@ -108,7 +110,12 @@ describe("the research graph against the stand-in model", () => {
     const saved = process.env.TAVILY_API_KEY;
     delete process.env.TAVILY_API_KEY;
     try {
-      await assert.rejects(runGraph(QUESTION, { search_api: "tavily" }), /TAVILY_API_KEY is not set/);
+      await assert.rejects(runGraph(QUESTION, { search_api: "tavily" }), (error: unknown) => {
+        assert.ok(rootErrors(error).every((e) => e instanceof ConfigurationError));
+        assert.equal(new Set(rootErrors(error).map((e) => (e as Error).message)).size, 1, "one cause, said once");
+        assert.match(describeError(error), /^TAVILY_API_KEY is not set/);
+        return true;
+      });
     } finally {
       if (saved !== undefined) process.env.TAVILY_API_KEY = saved;
     }
