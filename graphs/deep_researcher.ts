@@ -26,7 +26,6 @@ import {
   SupervisorOutput,
   SupervisorState,
 } from "../src/state.js";
-import { researchUnitFailed } from "../src/supervisor/researchUnitFailed.js";
 import { supervisor } from "../src/supervisor/supervisor.js";
 import { supervisorTools } from "../src/supervisor/supervisorTools.js";
 
@@ -52,7 +51,7 @@ export function buildSupervisorGraph(tools: StructuredToolInterface[] = []) {
   return new StateGraph(SupervisorState, { output: SupervisorOutput })
     .addNode("supervisor", supervisor)
     .addNode("supervisor_tools", supervisorTools, { ends: ["supervisor", "research_unit", END] })
-    .addNode("research_unit", buildResearcherGraph(tools), { errorHandler: researchUnitFailed })
+    .addNode("research_unit", buildResearcherGraph(tools))
     .addEdge(START, "supervisor")
     .addEdge("supervisor", "supervisor_tools")
     .addEdge("research_unit", "supervisor")

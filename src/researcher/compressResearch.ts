@@ -7,6 +7,7 @@ import type { ResearcherStateValue, Source } from "../state.js";
 import { today } from "../util/dates.js";
 import { messageText } from "../util/messages.js";
 import { truncateText } from "../search/summarize.js";
+import { RESEARCH_FAILED } from "./researcher.js";
 
 /** Raw notes kept when compression fails, so the unit's work is never lost. */
 const RAW_NOTES_FALLBACK_CHARACTERS = 20_000;
@@ -16,12 +17,23 @@ const RAW_NOTES_FALLBACK_CHARACTERS = 20_000;
  * source URL, and answers the supervisor's ConductResearch call with them.
  */
 export async function compressResearch(state: ResearcherStateValue, config: LangGraphRunnableConfig) {
+  const failure = state.researcher_messages.find((message) => message.name === RESEARCH_FAILED);
+  const foundAnything = state.researcher_messages.some((message) => message.getType() === "tool");
+  if (failure && !foundAnything) return unitFailed(state, messageText(failure));
   const rawNotes = collectRawNotes(state.researcher_messages);
   const findings = ensureSourcesListed(await compressOrFallBack(state, rawNotes, config), state.sources);
   return {
     supervisor_messages: [new ToolMessage({ content: findings, tool_call_id: state.tool_call_id, name: "ConductResearch" })],
     notes: [findings],
     raw_notes: [rawNotes],
+  };
+}
+
+/** A unit that found nothing before its model failed: the supervisor hears why, as an error. */
+function unitFailed(state: ResearcherStateValue, reason: string) {
+  const content = `Error: the research unit for "${state.research_topic}" found nothing. ${reason} Decide whether to retry this topic.`;
+  return {
+    supervisor_messages: [new ToolMessage({ content, tool_call_id: state.tool_call_id, name: "ConductResearch", status: "error" })],
   };
 }
 

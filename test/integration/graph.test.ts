@@ -131,7 +131,7 @@ describe("the research graph against the stand-in model", () => {
     const supervisorMessages = run.values.supervisor_messages as { name?: string; status?: string; content: unknown }[];
     const failed = supervisorMessages.filter((m) => m.name === "ConductResearch" && m.status === "error");
     assert.equal(failed.length, 1);
-    assert.match(String(failed[0].content), /research unit for "Current.*failed/);
+    assert.match(String(failed[0].content), /research unit for "Current.*found nothing.*model failed/);
     assert.match(String(run.values.final_report), /^# /);
   });
 });
