@@ -121,17 +121,34 @@ function isConfigurationKey(key: string): key is ConfigurationKey {
 export function parseConfiguration(raw: Record<string, unknown>, source = "configuration"): Configuration {
   for (const key of Object.keys(raw)) {
     if (!isConfigurationKey(key)) {
-      throw new ConfigurationError(
-        `unknown ${source} key "${key}"; known keys: ${CONFIGURATION_KEYS.join(", ")}`,
-      );
+      const shownKey = looksSecret(key) ? "(hidden: it looks like a secret)" : `"${key}"`;
+      throw new ConfigurationError(`unknown ${source} key ${shownKey}; known keys: ${CONFIGURATION_KEYS.join(", ")}`);
     }
   }
   const result = ConfigurationSchema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const key = String(issue.path[0]) as ConfigurationKey;
-  const shown = JSON.stringify(raw[key]);
-  throw new ConfigurationError(`bad value ${shown} for "${key}" (${source}): expected ${describeAccepted(key)}`);
+  throw new ConfigurationError(`bad value ${shownValue(raw[key])} for "${key}" (${source}): expected ${describeAccepted(key)}`);
+}
+
+/** Key-like shapes: common provider prefixes, or one long unbroken run of letters and digits. */
+const SECRET_SHAPE = /^(sk|pk|rk|tvly|ghp|gho|ghs|github_pat|hf|gsk|xox[abprs])[-_]|^(?=.*\d)[A-Za-z0-9_-]{32,}$/i;
+const SECRET_ENV_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
+
+/** True when text looks like an API key or contains the value of a secret-named environment variable. */
+export function looksSecret(text: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (SECRET_SHAPE.test(text.trim())) return true;
+  return Object.entries(env).some(([name, value]) => SECRET_ENV_NAME.test(name) && value !== undefined && value.trim().length >= 8 && text.includes(value.trim()));
+}
+
+/**
+ * A value for an error message. A mistyped setting can carry a key (`--set research_model=sk-…`),
+ * and error messages end up in terminals, CI logs and bug reports, so those are never echoed.
+ */
+export function shownValue(value: unknown): string {
+  if (typeof value === "string" && looksSecret(value)) return "(hidden: it looks like a secret)";
+  return JSON.stringify(value);
 }
 
 /** FANOUT_<KEY> environment variables, e.g. FANOUT_MAX_CONCURRENT_RESEARCH_UNITS=3. */
@@ -158,7 +175,7 @@ export function configurationFromPairs(pairs: string[]): Record<string, string> 
   const settings: Record<string, string> = {};
   for (const pair of pairs) {
     const at = pair.indexOf("=");
-    if (at <= 0) throw new ConfigurationError(`--set takes key=value, got "${pair}"`);
+    if (at <= 0) throw new ConfigurationError(`--set takes key=value, got ${shownValue(pair)}`);
     settings[pair.slice(0, at).trim()] = pair.slice(at + 1);
   }
   return settings;

@@ -2,7 +2,7 @@ import { ChatOpenAI } from "@langchain/openai";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { MessageContent } from "@langchain/core/messages";
 import { createHash } from "node:crypto";
-import { ConfigurationError } from "./config.js";
+import { ConfigurationError, shownValue } from "./config.js";
 
 /** Providers Fanout can build a chat model for, and the key each one needs. */
 const PROVIDER_KEYS: Record<string, string> = { openai: "OPENAI_API_KEY" };
@@ -12,12 +12,12 @@ export type ModelSpec = { provider: string; model: string };
 export function parseModelSpec(spec: string): ModelSpec {
   const at = spec.indexOf(":");
   if (at <= 0 || at === spec.length - 1) {
-    throw new ConfigurationError(`model "${spec}" is not provider:model (e.g. openai:gpt-4.1)`);
+    throw new ConfigurationError(`model ${shownValue(spec)} is not provider:model (e.g. openai:gpt-4.1)`);
   }
   const provider = spec.slice(0, at);
   if (!(provider in PROVIDER_KEYS)) {
     throw new ConfigurationError(
-      `model provider "${provider}" is not supported; use openai:<model> (OPENAI_BASE_URL reaches any OpenAI-compatible server)`,
+      `model provider ${shownValue(provider)} is not supported; use openai:<model> (OPENAI_BASE_URL reaches any OpenAI-compatible server)`,
     );
   }
   return { provider, model: spec.slice(at + 1) };

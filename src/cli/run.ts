@@ -7,6 +7,7 @@ import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 import { configurationFromEnv, configurationFromPairs, parseConfiguration, type Configuration } from "../config.js";
 import { checkModelCredentials } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
+import { createLocalSearch } from "../search/local/index.js";
 import type { Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { RunProgress, renderProgress } from "./progress.js";
@@ -17,7 +18,7 @@ import { EXIT } from "./io.js";
 type Graph = ReturnType<typeof buildDeepResearcher>;
 
 /** Checks settings, keys and search before any work starts, so mistakes cost nothing. */
-export function preflight(settings: Record<string, string>): Configuration {
+export async function preflight(settings: Record<string, string>): Promise<Configuration> {
   const configuration = parseConfiguration({ ...configurationFromEnv(), ...settings }, "--set");
   checkModelCredentials([
     configuration.research_model,
@@ -26,6 +27,9 @@ export function preflight(settings: Record<string, string>): Configuration {
     configuration.final_report_model,
   ]);
   createSearchBackend(configuration);
+  // A missing or empty folder would otherwise only show as failed searches and a report with no sources.
+  // The index built here is cached in-process, so the run's first search reuses it.
+  if (configuration.search_api === "local") await createLocalSearch(configuration.local_corpus_path).documentCount();
   return configuration;
 }
 
@@ -39,7 +43,7 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
   if (!args.question && !existing) throw new UsageError(`no thread ${threadId}; start one with: fanout --thread ${threadId} "<question>"`);
   const stored = readRunMetadata(existing?.metadata);
   const settings = { ...(stored?.settings ?? {}), ...configurationFromPairs(args.settings) };
-  preflight(settings);
+  await preflight(settings);
   const run: RunMetadata = stored ?? { question: args.question ?? "", settings, started_at: new Date().toISOString() };
   run.settings = settings;
   const graph = buildDeepResearcher({ checkpointer: withRunMetadata(saver, run) });

@@ -1,0 +1,36 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { runCli } from "../../support/cli.js";
+import { assertUsageError, RESEARCH, TEST_KEY } from "./common.js";
+
+const PASSWORD = "s3cret";
+/** Nothing listens on port 1, and OPENAI_BASE_URL points nowhere: any model call would fail with exit 1, not 2. */
+const NOWHERE = { OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: TEST_KEY, FANOUT_PG_SCHEMA: undefined };
+
+describe("a Postgres store that cannot be opened exits 2 fast, naming the server and never the password", { concurrency: true }, () => {
+  const unreachable = `postgres://fanout:${PASSWORD}@127.0.0.1:1/nodb`;
+  const commands = { "fanout threads": ["threads"], 'fanout "<question>"': ["How does tidal power generate electricity?", ...RESEARCH] };
+  for (const [name, args] of Object.entries(commands)) {
+    test(`unreachable server: ${name}`, async () => {
+      const started = Date.now();
+      const result = await runCli(args, { env: { ...NOWHERE, POSTGRES_URI: unreachable } });
+      const took = Date.now() - started;
+      assertUsageError(result, /127\.0\.0\.1:1\b/);
+      assert.match(result.stderr, /connection refused/);
+      assert.ok(!result.stderr.includes(PASSWORD), result.stderr);
+      assert.ok(took < 5_000, `took ${took} ms`);
+    });
+  }
+
+  const server = process.env.POSTGRES_URI;
+  test("a database that does not exist on the real server", { skip: server ? false : "POSTGRES_URI is not set" }, async () => {
+    const url = new URL(server!);
+    const database = `fanout_no_such_db_${process.pid}`;
+    url.pathname = `/${database}`;
+    url.password = PASSWORD; // trust auth ignores it; it must still never be shown
+    const result = await runCli(["threads"], { env: { ...NOWHERE, POSTGRES_URI: url.toString() } });
+    assertUsageError(result, new RegExp(`database "${database}" does not exist`));
+    assert.match(result.stderr, new RegExp(`${url.hostname}:${url.port || 5432}/${database}`));
+    assert.ok(!result.stderr.includes(PASSWORD), result.stderr);
+  });
+});
