@@ -3,11 +3,10 @@ import path from "node:path";
 import { packageRoot } from "../util/packageRoot.js";
 import { describeError, rootErrors } from "../util/errors.js";
 import { ConfigurationError, configurationFromPairs } from "../config.js";
-import { CheckpointConfigError, checkpointOptionsFromEnv, openCheckpointer } from "../checkpoint/index.js";
+import { CheckpointConfigError } from "../checkpoint/errors.js";
 import { HELP, parseCliArgs, UsageError, type CliArgs } from "./args.js";
 import { EXIT, processIo, type CliIo } from "./io.js";
-import { preflight, runCommand } from "./run.js";
-import { pruneCommand, showCommand, threadsCommand } from "./threads.js";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string };
@@ -27,7 +26,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.stdout.write(`${version()}\n`);
       return EXIT.ok;
     }
+    // The graph, models and stores load only now: --help and bad arguments answer at once.
+    const { preflight } = await import("./run.js");
     if (args.command === "run" && args.question) await preflight(configurationFromPairs(args.settings));
+    const { checkpointOptionsFromEnv, openCheckpointer } = await import("../checkpoint/index.js");
     const opened = await openCheckpointer(checkpointOptionsFromEnv(process.env));
     try {
       return await dispatch(args, opened.saver, io);
@@ -39,7 +41,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
 }
 
-async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>, saver: Parameters<typeof runCommand>[1], io: CliIo): Promise<number> {
+async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>, saver: BaseCheckpointSaver, io: CliIo): Promise<number> {
+  const { runCommand } = await import("./run.js");
+  const { pruneCommand, showCommand, threadsCommand } = await import("./threads.js");
   switch (args.command) {
     case "run":
       return runCommand(args, saver, io);

@@ -52,9 +52,10 @@ export class RunProgress {
    * to the checkpointer, so "finished" here means saved, not merely computed.
    */
   private observeSupervisorUpdate(update: Record<string, unknown>): void {
-    const unit = update.research_unit as { supervisor_messages?: { tool_call_id?: string; status?: string }[]; sources?: unknown[] } | undefined;
+    type UnitAnswer = { tool_call_id?: string; status?: string; artifact?: { research_topic?: string } };
+    const unit = update.research_unit as { supervisor_messages?: UnitAnswer[]; sources?: unknown[] } | undefined;
     for (const message of unit?.supervisor_messages ?? []) {
-      const topic = this.topics.get(message.tool_call_id ?? "") ?? "";
+      const topic = message.artifact?.research_topic ?? this.topics.get(message.tool_call_id ?? "") ?? "";
       this.unitsFinished += 1;
       const outcome = message.status === "error" ? "failed" : `finished (${unit?.sources?.length ?? 0} sources)`;
       this.emit(`unit ${outcome}: ${shorten(topic)}`);

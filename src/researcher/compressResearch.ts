@@ -23,17 +23,26 @@ export async function compressResearch(state: ResearcherStateValue, config: Lang
   const rawNotes = collectRawNotes(state.researcher_messages);
   const findings = ensureSourcesListed(await compressOrFallBack(state, rawNotes, config), state.sources);
   return {
-    supervisor_messages: [new ToolMessage({ content: findings, tool_call_id: state.tool_call_id, name: "ConductResearch" })],
+    supervisor_messages: [unitAnswer(state, findings)],
     notes: [findings],
     raw_notes: [rawNotes],
   };
+}
+
+/**
+ * The unit's answer to the supervisor's ConductResearch call. The topic rides
+ * along as the artifact (never sent to the model), so progress can name the
+ * unit even in a process that did not start it.
+ */
+function unitAnswer(state: ResearcherStateValue, content: string, status: "success" | "error" = "success"): ToolMessage {
+  return new ToolMessage({ content, tool_call_id: state.tool_call_id, name: "ConductResearch", status, artifact: { research_topic: state.research_topic } });
 }
 
 /** A unit that found nothing before its model failed: the supervisor hears why, as an error. */
 function unitFailed(state: ResearcherStateValue, reason: string) {
   const content = `Error: the research unit for "${state.research_topic}" found nothing. ${reason} Decide whether to retry this topic.`;
   return {
-    supervisor_messages: [new ToolMessage({ content, tool_call_id: state.tool_call_id, name: "ConductResearch", status: "error" })],
+    supervisor_messages: [unitAnswer(state, content, "error")],
   };
 }
 

@@ -3,6 +3,7 @@
  * Tavily endpoint (POST /tavily/search), and the models to the stand-in's chat endpoint.
  */
 import { after, before, beforeEach, describe, it, mock } from "node:test";
+import { describeError } from "../../../src/util/errors.js";
 import assert from "node:assert/strict";
 import type { BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { preflight } from "../../../src/cli/run.js";
@@ -120,13 +121,12 @@ describe("search_api=tavily", () => {
     assert.equal(standin.stats().tavily, 0, "nothing was sent");
   });
 
-  it("inside a run without the key, each research unit fails with that message (the unit error handler catches it)", async () => {
+  it("inside a run without the key (Studio, the server), the run stops with that message and no search is sent", async () => {
     delete process.env.TAVILY_API_KEY;
-    const run = await runGraph(QUESTION, { search_api: "tavily" });
-    const unitReplies = (run.values.supervisor_messages as BaseMessage[]).filter((m) => m.getType() === "tool").map((m) => String(m.content));
-    assert.equal(unitReplies.length, 2, unitReplies.join("\n"));
-    for (const reply of unitReplies) assert.match(reply, /research unit for .* failed: TAVILY_API_KEY is not set/);
-    assert.deepEqual(run.values.sources, []);
+    await assert.rejects(runGraph(QUESTION, { search_api: "tavily" }), (error: unknown) => {
+      assert.match(describeError(error), /^TAVILY_API_KEY is not set/);
+      return true;
+    });
     assert.equal(standin.stats().tavily, 0);
   });
 
