@@ -1,11 +1,11 @@
 /**
  * Cost of checkpointing per graph step, per saver and durability mode.
  *
- *   node --import tsx bench/checkpoint.ts            # Postgres rows need POSTGRES_URI
- *   BENCH_RUNS=3 BENCH_REPEATS=5 BENCH_STEPS=50 node --import tsx bench/checkpoint.ts
+ *   npm run bench -- checkpoint [--quick]       # Postgres: POSTGRES_URI, else the local test server
+ *   BENCH_RUNS=3 BENCH_REPEATS=5 BENCH_STEPS=50 npm run bench -- checkpoint
  *
  * The graph loops one node BENCH_STEPS times; each step appends a ~2 KB AIMessage, so state
- * grows to ~100 KB like a long researcher conversation. Rows are written as a markdown table.
+ * grows to ~100 KB like a long researcher conversation. Returns markdown tables.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,15 +15,17 @@ import { AIMessage } from "@langchain/core/messages";
 import { randomUUID } from "node:crypto";
 import { END, MessagesValue, START, StateGraph, StateSchema, type BaseCheckpointSaver } from "@langchain/langgraph";
 import pg from "pg";
+import { dropSchema, reachablePostgres, redact } from "./support/postgres.js";
+import { median, table } from "./support/stats.js";
+import { DEFAULT_OPTIONS, type BenchOptions } from "./support/types.js";
 import type { SqliteDb } from "../src/checkpoint/backend.js";
 import { listThreads, listThreadsViaList } from "../src/checkpoint/threads.js";
 import { openCheckpointer } from "../src/checkpoint/open.js";
+import { SQLITE_SYNCHRONOUS } from "../src/checkpoint/sqlite.js";
 import type { OpenedCheckpointer } from "../src/checkpoint/types.js";
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 50);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const NODE_DELAY_MS = 10; // stands in for a model call, to show what "async" hides
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 5); // each cell is the median of this many batches of RUNS runs
 
 /** ~2 KB of pseudo-random words: repetitive filler would flatter Postgres' TOAST compression. */
 function message(seed: number): string {
@@ -65,8 +67,6 @@ async function batchMsPerStep(graph: ReturnType<typeof loopGraph>, durability: D
   return (performance.now() - started) / (runs * STEPS);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 interface Variant {
   label: string;
   durability: Durability;
@@ -74,16 +74,28 @@ interface Variant {
   runs: number;
 }
 
-const VARIANTS: Variant[] = [
-  { label: "sync ms/step", durability: "sync", delayMs: 0, runs: RUNS },
-  { label: "async ms/step", durability: "async", delayMs: 0, runs: RUNS },
-  { label: "exit ms/step", durability: "exit", delayMs: 0, runs: RUNS },
-  { label: `sync, ${NODE_DELAY_MS} ms node`, durability: "sync", delayMs: NODE_DELAY_MS, runs: 1 },
-  { label: `async, ${NODE_DELAY_MS} ms node`, durability: "async", delayMs: NODE_DELAY_MS, runs: 1 },
-];
+/** How much to measure: each cell is the median of `repeats` batches of `runs` runs. */
+interface Plan {
+  runs: number;
+  repeats: number;
+  variants: Variant[];
+}
+
+function plan(quick: boolean): Plan {
+  const runs = Number(process.env.BENCH_RUNS ?? (quick ? 1 : 3));
+  const repeats = Number(process.env.BENCH_REPEATS ?? (quick ? 2 : 4));
+  const variants: Variant[] = [
+    { label: "sync ms/step", durability: "sync", delayMs: 0, runs },
+    { label: "async ms/step", durability: "async", delayMs: 0, runs },
+    { label: "exit ms/step", durability: "exit", delayMs: 0, runs },
+    { label: `sync, ${NODE_DELAY_MS} ms node`, durability: "sync", delayMs: NODE_DELAY_MS, runs: 1 },
+    { label: `async, ${NODE_DELAY_MS} ms node`, durability: "async", delayMs: NODE_DELAY_MS, runs: 1 },
+  ];
+  return { runs, repeats, variants };
+}
 
 /** Threads written per store by benchSteps: one warm-up per variant plus every batch. */
-const THREADS_PER_STORE = VARIANTS.reduce((sum, v) => sum + 1 + REPEATS * v.runs, 0);
+const threadsPerStore = (p: Plan) => p.variants.reduce((sum, v) => sum + 1 + p.repeats * v.runs, 0);
 
 interface Subject {
   name: string;
@@ -140,44 +152,41 @@ async function schemaBytes(uri: string, schema: string): Promise<number> {
   }
 }
 
-async function dropSchema(uri: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: uri });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
-}
-
 const fmt = (ms: number) => ms.toFixed(2);
 
 /** Batches are interleaved (repeat → saver → variant) so load from other processes hits all cells alike. */
-async function benchSteps(list: Subject[]): Promise<void> {
+async function benchSteps(list: Subject[], p: Plan): Promise<string> {
   const opened = await Promise.all(list.map((subject) => subject.open()));
-  const graphs = opened.map((o) => VARIANTS.map((v) => loopGraph(o?.saver, v.delayMs)));
-  const samples = list.map(() => VARIANTS.map((): number[] => []));
+  const graphs = opened.map((o) => p.variants.map((v) => loopGraph(o?.saver, v.delayMs)));
+  const samples = list.map(() => p.variants.map((): number[] => []));
   for (let si = 0; si < list.length; si += 1) {
-    for (let vi = 0; vi < VARIANTS.length; vi += 1) await batchMsPerStep(graphs[si][vi], VARIANTS[vi].durability, `warm-${vi}`, 1);
+    for (let vi = 0; vi < p.variants.length; vi += 1) await batchMsPerStep(graphs[si][vi], p.variants[vi].durability, `warm-${vi}`, 1);
   }
-  for (let r = 0; r < REPEATS; r += 1) {
+  for (let r = 0; r < p.repeats; r += 1) {
     for (let si = 0; si < list.length; si += 1) {
-      for (let vi = 0; vi < VARIANTS.length; vi += 1) {
-        const v = VARIANTS[vi];
+      for (let vi = 0; vi < p.variants.length; vi += 1) {
+        const v = p.variants[vi];
         samples[si][vi].push(await batchMsPerStep(graphs[si][vi], v.durability, `r${r}-v${vi}`, v.runs));
       }
     }
   }
-  console.log(`\n### Per-step cost: ${STEPS}-step loop, ~2 KB message appended per step (median of ${REPEATS} interleaved batches)\n`);
-  console.log(`| saver | ${VARIANTS.map((v) => v.label).join(" | ")} | stored per run |`);
-  console.log(`|---|${VARIANTS.map(() => "---:|").join("")}---:|`);
+  const rows: string[][] = [];
   for (let si = 0; si < list.length; si += 1) {
     const o = opened[si];
     const bytes = o && list[si].bytesUsed ? await list[si].bytesUsed!(o) : 0;
-    const perRun = bytes ? `${(bytes / THREADS_PER_STORE / 1024).toFixed(0)} KB` : "-";
-    console.log(`| ${list[si].name} | ${samples[si].map((xs) => fmt(median(xs))).join(" | ")} | ${perRun} |`);
+    const perRun = bytes ? `${(bytes / threadsPerStore(p) / 1024).toFixed(0)} KB` : "-";
+    rows.push([list[si].name, ...samples[si].map((xs) => fmt(median(xs))), perRun]);
     await o?.close();
   }
+  return [
+    `### Per-step cost: ${STEPS}-step loop, ~2 KB message appended per step (median of ${p.repeats} interleaved batches of ${p.runs} run${p.runs === 1 ? "" : "s"})`,
+    "",
+    table(["saver", ...p.variants.map((v) => v.label), "stored per run"], rows),
+  ].join("\n");
 }
 
 /** The saver alone: put() of a checkpoint holding ~100 KB of messages, as step 50 of a run would. */
-async function benchPuts(list: Subject[]): Promise<void> {
+async function benchPuts(list: Subject[], p: Plan): Promise<string> {
   const N = 100;
   const messages = Array.from({ length: STEPS }, (_, i) => new AIMessage({ id: `m-${i}`, content: message(i) }));
   const opened = (await Promise.all(list.map(async (subject) => ({ subject, o: await subject.open() })))).filter((x) => x.o);
@@ -196,25 +205,26 @@ async function benchPuts(list: Subject[]): Promise<void> {
     await saver.deleteThread(threadId);
     return ms;
   }
-  for (let r = 0; r < REPEATS; r += 1) {
+  for (let r = 0; r < p.repeats; r += 1) {
     for (let k = 0; k < opened.length; k += 1) {
       big[k].push(await timePuts(opened[k].o!.saver, `big-${r}`, messages, false));
       small[k].push(await timePuts(opened[k].o!.saver, `small-${r}`, [messages[0]], true));
     }
   }
-  console.log(`\n### Raw saver calls (median of ${REPEATS} x ${N})\n`);
-  console.log(`| saver | put() of ~${STEPS * 2} KB state, ms | put() + putWrites() of 2 KB, ms |`);
-  console.log("|---|---:|---:|");
+  const rows: string[][] = [];
   for (let k = 0; k < opened.length; k += 1) {
-    console.log(`| ${opened[k].subject.name} | ${fmt(median(big[k]))} | ${fmt(median(small[k]))} |`);
+    rows.push([opened[k].subject.name, fmt(median(big[k])), fmt(median(small[k]))]);
     await opened[k].o!.close();
   }
+  return [
+    `### Raw saver calls (median of ${p.repeats} × ${N})`,
+    "",
+    table(["saver", `put() of ~${STEPS * 2} KB state, ms`, "put() + putWrites() of 2 KB, ms"], rows),
+  ].join("\n");
 }
 
-async function benchListing(list: Subject[]): Promise<void> {
-  console.log(`\n### listThreads: SQL path vs saver.list() walk (same stores, ${THREADS_PER_STORE} threads of ${STEPS} steps)\n`);
-  console.log("| saver | threads | listThreads (SQL) ms | listThreadsViaList ms |");
-  console.log("|---|---:|---:|---:|");
+async function benchListing(list: Subject[], p: Plan): Promise<string> {
+  const rows: string[][] = [];
   for (const subject of list.filter((s) => s.bytesUsed)) {
     const opened = (await subject.open())!;
     let started = performance.now();
@@ -223,27 +233,45 @@ async function benchListing(list: Subject[]): Promise<void> {
     started = performance.now();
     await listThreadsViaList(opened.saver);
     const walkMs = performance.now() - started;
-    console.log(`| ${subject.name} | ${threads.length} | ${sqlMs.toFixed(1)} | ${walkMs.toFixed(1)} |`);
+    rows.push([subject.name, String(threads.length), sqlMs.toFixed(1), walkMs.toFixed(1)]);
     await opened.close();
   }
+  return [
+    `### listThreads: SQL path vs saver.list() walk (same stores, ${threadsPerStore(p)} threads of ${STEPS} steps)`,
+    "",
+    table(["saver", "threads", "listThreads (SQL) ms", "listThreadsViaList ms"], rows),
+  ].join("\n");
 }
 
-async function main(): Promise<void> {
+export async function run(options: BenchOptions = DEFAULT_OPTIONS): Promise<string> {
+  const p = plan(options.quick);
   const home = mkdtempSync(join(tmpdir(), "fanout-bench-"));
-  const postgresUri = process.env.POSTGRES_URI || undefined;
+  const postgres = await reachablePostgres();
   const schema = `fanout_bench_${process.pid}`;
-  console.log(`Node ${process.version}; SQLite files in ${home}; Postgres ${postgresUri ? "on" : "skipped (POSTGRES_URI not set)"}`);
+  const postgresNote = postgres.uri ? `PostgreSQL at \`${redact(postgres.uri)}\` (same machine, schema dropped afterwards)` : `PostgreSQL skipped: ${postgres.reason}`;
   try {
-    const list = subjects(home, postgresUri, schema);
+    const list = subjects(home, postgres.uri, schema);
     const warm = loopGraph(undefined, 0);
     for (let i = 0; i < 3; i += 1) await batchMsPerStep(warm, "sync", "jit-warmup", 3); // let V8 settle first
-    await benchPuts(list);
-    await benchSteps(list);
-    await benchListing(list);
+    const puts = await benchPuts(list, p);
+    const steps = await benchSteps(list, p);
+    const listing = await benchListing(list, p);
+    return [
+      "## Checkpoint cost per step",
+      "",
+      `A one-node LangGraph loop of ${STEPS} steps, each appending a ~2 KB message, under each saver and durability mode:`,
+      "`sync` waits for each checkpoint before the next step (what the CLI uses), `async` writes it alongside the next step,",
+      `\`exit\` only at the end. The "${NODE_DELAY_MS} ms node" columns give each step ${NODE_DELAY_MS} ms of simulated model time, which \`async\` can hide writes behind.`,
+      `SQLite is the embedded store (a WAL file under a temp folder; the CLI opens it with synchronous=${SQLITE_SYNCHRONOUS}). ${postgresNote}.`,
+      "",
+      steps,
+      "",
+      puts,
+      "",
+      listing,
+    ].join("\n");
   } finally {
     rmSync(home, { recursive: true, force: true });
-    if (postgresUri) await dropSchema(postgresUri, schema);
+    if (postgres.uri) await dropSchema(postgres.uri, schema).catch(() => undefined);
   }
 }
-
-await main();

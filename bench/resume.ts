@@ -1,0 +1,160 @@
+/**
+ * The compiled CLI as a user runs it: process start-up, a full run, resume after SIGKILL
+ * mid-fan-out, and printing a finished thread, per checkpoint store.
+ *
+ *   npm run bench -- resume [--quick]
+ *
+ * The kill follows test/integration/cli/durability.test.ts: two of four units hang at the
+ * stand-in until the CLI is killed, after the other two have reported "unit finished".
+ */
+import { rmSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { StandIn } from "../test/standin/server.js";
+import { runCli, startCli, type CliResult } from "../test/support/cli.js";
+import { useStandIn } from "../test/support/harness.js";
+import { cliStores, ensureBuilt, RESEARCH, type CliStore } from "./support/cli.js";
+import { dropSchema } from "./support/postgres.js";
+import { idleMs } from "./support/requests.js";
+import { spread, table } from "./support/stats.js";
+import { DEFAULT_OPTIONS, type BenchOptions } from "./support/types.js";
+
+const LATENCY_MS = 200;
+const UNITS = 4;
+const QUESTION = "How does tidal power generate electricity?";
+/** The stand-in's 2nd and 3rd default sub-topics; these units hang until the kill. */
+const HANGING = /^(Current|Key)/;
+
+type Samples = Record<
+  "version" | "freshStartup" | "freshIdle" | "freshTail" | "fresh" | "resume" | "resumeStartup" | "show",
+  number[]
+> & { freshCalls: number; resumeCalls: number };
+
+function emptySamples(): Samples {
+  return { version: [], freshStartup: [], freshIdle: [], freshTail: [], fresh: [], resume: [], resumeStartup: [], show: [], freshCalls: 0, resumeCalls: 0 };
+}
+
+type TimedRun = {
+  ms: number;
+  calls: number;
+  /** Spawn → first model call. */
+  firstCallMs: number;
+  /** Between the first call's start and the last call's end, time with no call in flight. */
+  idleMs: number;
+  /** Last call's end → exit. */
+  tailMs: number;
+  result: CliResult;
+};
+
+function check(result: CliResult, what: string): void {
+  if (result.code !== 0) throw new Error(`${what} exited with ${result.code ?? result.signal}: ${result.stderr.slice(-500)}`);
+}
+
+/** Runs the CLI to the end and splits its wall time around the model calls it made. */
+async function timedCli(standin: StandIn, args: string[], store: CliStore): Promise<TimedRun> {
+  const seen = standin.requests().length;
+  const started = Date.now();
+  const result = await runCli(args, { env: store.env });
+  const ended = Date.now();
+  const mine = standin.requests().slice(seen);
+  if (mine.length === 0) return { ms: ended - started, calls: 0, firstCallMs: Number.NaN, idleMs: Number.NaN, tailMs: Number.NaN, result };
+  const first = mine[0].time;
+  const last = Math.max(...mine.map((r) => r.time + r.durationMs));
+  return { ms: ended - started, calls: mine.length, firstCallMs: first - started, idleMs: idleMs(mine, first, last), tailMs: ended - last, result };
+}
+
+async function version(store: CliStore): Promise<number> {
+  const started = Date.now();
+  check(await runCli(["--version"], { env: store.env }), "fanout --version");
+  return Date.now() - started;
+}
+
+async function freshRun(standin: StandIn, store: CliStore, samples: Samples): Promise<void> {
+  standin.reset();
+  standin.configure({ behaviour: undefined });
+  const run = await timedCli(standin, ["--thread", `bench-fresh-${Date.now()}`, QUESTION, ...RESEARCH], store);
+  check(run.result, "a fresh run");
+  samples.fresh.push(run.ms);
+  samples.freshStartup.push(run.firstCallMs);
+  samples.freshIdle.push(run.idleMs);
+  samples.freshTail.push(run.tailMs);
+  samples.freshCalls = run.calls;
+}
+
+/** Starts a run, kills it once two units are saved, then times the resume and a re-print. */
+async function killAndResume(standin: StandIn, store: CliStore, samples: Samples): Promise<void> {
+  const thread = `bench-kill-${Date.now()}`;
+  standin.reset();
+  standin.configure({ behaviour: (request) => (request.role === "researcher" && HANGING.test(request.topic) ? { hangMs: 60_000 } : undefined) });
+  const first = startCli(["--thread", thread, QUESTION, ...RESEARCH], { env: store.env });
+  let finished = 0;
+  await first.stderrLines((line) => line.includes("unit finished") && ++finished === 2);
+  await sleep(300); // as in the durability test: let the unit's write reach the store
+  first.child.kill("SIGKILL");
+  if ((await first.done).signal !== "SIGKILL") throw new Error("the first run was not killed");
+
+  standin.configure({ behaviour: undefined });
+  const resumed = await timedCli(standin, ["--thread", thread], store);
+  check(resumed.result, "the resume");
+  if (!/2 research units already finished/.test(resumed.result.stderr)) throw new Error(`the resume did not skip 2 units: ${resumed.result.stderr.slice(0, 300)}`);
+  samples.resume.push(resumed.ms);
+  samples.resumeStartup.push(resumed.firstCallMs);
+  samples.resumeCalls = resumed.calls;
+
+  const shown = await timedCli(standin, ["--thread", thread], store);
+  check(shown.result, "printing a finished thread");
+  if (shown.result.stdout !== resumed.result.stdout || shown.calls !== 0) throw new Error("a finished thread did not print its stored report without model calls");
+  samples.show.push(shown.ms);
+}
+
+async function measure(standin: StandIn, store: CliStore, repeats: number): Promise<Samples> {
+  const samples = emptySamples();
+  check(await runCli(["threads"], { env: store.env }), "fanout threads"); // loads every module once, so the OS file cache is warm
+  for (let r = 0; r < repeats; r += 1) {
+    samples.version.push(await version(store));
+    await freshRun(standin, store, samples);
+    await killAndResume(standin, store, samples);
+  }
+  return samples;
+}
+
+function rows(results: Samples[]): string[][] {
+  const cell = (pick: (s: Samples) => number[]) => results.map((s) => spread(pick(s)));
+  return [
+    ["`fanout --version` (process start and exit, no run)", ...cell((s) => s.version)],
+    [`new run, ${UNITS} units: process start → exit`, ...results.map((s) => `${spread(s.fresh)}, ${s.freshCalls} calls`)],
+    ["… of which: process start → first model call", ...cell((s) => s.freshStartup)],
+    ["… of which: no model call in flight, between first and last call", ...cell((s) => s.freshIdle)],
+    ["… of which: last model call → exit (report printed, store closed)", ...cell((s) => s.freshTail)],
+    ["resume after SIGKILL (2 of 4 units saved): process start → exit", ...results.map((s) => `${spread(s.resume)}, ${s.resumeCalls} calls`)],
+    ["… of which: process start → first model call", ...cell((s) => s.resumeStartup)],
+    ["`fanout --thread ID` on a finished thread (prints the stored report)", ...cell((s) => s.show)],
+  ];
+}
+
+export async function run(options: BenchOptions = DEFAULT_OPTIONS): Promise<string> {
+  ensureBuilt();
+  const repeats = options.quick ? 1 : 3;
+  const standin = await useStandIn({ latencyMs: LATENCY_MS, units: UNITS });
+  const { stores, note } = await cliStores("resume");
+  try {
+    const results: Samples[] = [];
+    for (const store of stores) results.push(await measure(standin, store, repeats));
+    const floor = 7 * LATENCY_MS;
+    return [
+      "## CLI: start-up, resume after a kill, re-printing a finished run",
+      "",
+      `The compiled CLI (\`node bin/fanout.js\`) as a child process, on the stand-in at ${LATENCY_MS} ms per model call, ${UNITS} research units over the fixture corpus.`,
+      `Resume: a run is SIGKILLed once 2 of its ${UNITS} units have been saved (the other 2 are held open by the stand-in), then \`fanout --thread ID\` runs it to the end.`,
+      `A new run's critical path is 7 model calls (${(floor / 1000).toFixed(1)} s of model time); a resume's is 5 (2 units in parallel, then supervisor and report): ${((5 * LATENCY_MS) / 1000).toFixed(1)} s.`,
+      `Times are the median (min–max) of ${repeats} run${repeats === 1 ? "" : "s"}, wall clock from spawn to exit; the CLI checkpoints with durability \`sync\`. ${note}`,
+      "",
+      table(["", ...stores.map((s) => s.name)], rows(results)),
+    ].join("\n");
+  } finally {
+    await standin.close();
+    for (const store of stores) {
+      if (store.env.FANOUT_HOME) rmSync(store.env.FANOUT_HOME, { recursive: true, force: true });
+      if (store.uri && store.schema) await dropSchema(store.uri, store.schema).catch(() => undefined);
+    }
+  }
+}
