@@ -43,14 +43,16 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
   if (!args.question && !existing) throw new UsageError(`no thread ${threadId}; start one with: fanout --thread ${threadId} "<question>"`);
   const stored = readRunMetadata(existing?.metadata);
   const settings = { ...(stored?.settings ?? {}), ...configurationFromPairs(args.settings) };
-  await preflight(settings);
   const run: RunMetadata = stored ?? { question: args.question ?? "", settings, started_at: new Date().toISOString() };
   run.settings = settings;
   const graph = buildDeepResearcher({ checkpointer: withRunMetadata(saver, run) });
   const threadConfig = { configurable: { thread_id: threadId } };
   if (existing) {
     const state = await graph.getState(threadConfig);
+    // A finished run only prints its stored report: no settings or corpus need to work for that.
     if (state.next.length === 0 && state.values.final_report) return printResult(graph, threadId, io, args, new RunProgress());
+    // A new run's settings were checked by main before the store opened; a resume's are checked here.
+    await preflight(settings);
     io.stderr.write(`resuming thread ${threadId}: ${await describeSkipped(graph, threadId)}\n`);
   } else {
     io.stderr.write(`thread: ${threadId}\n`);

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { stripDataUris, stripScriptsAndStyles, tidyText } from "./clean.js";
-import { htmlToMarkdown } from "./html.js";
 import { readMarkdown } from "./markdown.js";
 
 /** One file turned into searchable text. */
@@ -23,12 +22,14 @@ export async function loadDocument(path: string): Promise<SourceDocument | null>
   return convertDocument(path, new TextDecoder("utf-8").decode(bytes));
 }
 
-export function convertDocument(path: string, source: string): SourceDocument | null {
+export async function convertDocument(path: string, source: string): Promise<SourceDocument | null> {
   const ext = extname(path).toLowerCase();
   const fileTitle = basename(path, extname(path));
   let title: string | null = null;
   let body: string;
   if (ext === ".html" || ext === ".htm") {
+    // The HTML stack (linkedom, Readability, Turndown) is heavy: load it only for HTML files.
+    const { htmlToMarkdown } = await import("./html.js");
     const html = htmlToMarkdown(source);
     title = html.title;
     body = html.markdown;

@@ -47,7 +47,7 @@ describe("HTML to text", () => {
     assert.ok(!markdown.includes("example.org") && !markdown.includes("pic.png"));
   });
 
-  it("survives a junk page: megabytes of script, inline base64, deep nesting, thousands of links", { timeout: 60_000 }, () => {
+  it("survives a junk page: megabytes of script, inline base64, deep nesting, thousands of links", { timeout: 60_000 }, async () => {
     const base64 = "iVBORw0KGgo".repeat(100_000);
     const links = Array.from({ length: 3000 }, (_, i) => `<li><a href="/p/${i}">Link ${i}</a></li>`).join("");
     const html = `<!doctype html><html><head><title>Junk</title>
@@ -60,7 +60,7 @@ describe("HTML to text", () => {
       <div>${"<div><span>deep</span>".repeat(2000)}${"</div>".repeat(2000)}</div>
       <p>Raw inline blob: ${base64.slice(0, 5000)}</p>
       </body></html>`;
-    const doc = convertDocument("/tmp/junk.html", html);
+    const doc = await convertDocument("/tmp/junk.html", html);
     assert.ok(doc, "junk page produced no document");
     assert.match(doc.text, /kelp forests/);
     assert.ok(!doc.text.includes("iVBORw0KGgo"), "base64 leaked");
@@ -69,9 +69,9 @@ describe("HTML to text", () => {
     assert.ok(doc.text.length < 100_000, `text is ${doc.text.length} characters`);
   });
 
-  it("turns markdown with data URIs and embedded scripts into clean text", () => {
+  it("turns markdown with data URIs and embedded scripts into clean text", async () => {
     const md = `# Notes\n\n![chart](data:image/png;base64,${"AAAA".repeat(5000)})\n\n<script>steal()</script>\n\n![dot](data:image/gif;base64,R0lGODlhAQABAAAAACw=) Real text.`;
-    const doc = convertDocument("/tmp/notes.md", md);
+    const doc = await convertDocument("/tmp/notes.md", md);
     assert.equal(doc?.title, "Notes");
     assert.ok(doc && !doc.text.includes("AAAA") && !doc.text.includes("steal") && !doc.text.includes("base64"), doc?.text);
     assert.match(doc!.text, /Real text\./);
@@ -79,11 +79,11 @@ describe("HTML to text", () => {
 });
 
 describe("titles", () => {
-  it("uses front matter, then the first # heading outside code, then the file name", () => {
-    assert.equal(convertDocument("/x/a.md", "---\ntitle: 'From front matter'\n---\n# Heading\n\ntext")?.title, "From front matter");
-    assert.equal(convertDocument("/x/b.md", "```sh\n# not a title\n```\n\n## Sub\n\n# Real Title\n\ntext")?.title, "Real Title");
-    assert.equal(convertDocument("/x/c.md", "no heading here")?.title, "c");
-    assert.equal(convertDocument("/x/field notes.txt", "# looks like a heading\n\nbut txt is plain")?.title, "field notes");
-    assert.equal(convertDocument("/x/d.md", "  \n\n "), null);
+  it("uses front matter, then the first # heading outside code, then the file name", async () => {
+    assert.equal((await convertDocument("/x/a.md", "---\ntitle: 'From front matter'\n---\n# Heading\n\ntext"))?.title, "From front matter");
+    assert.equal((await convertDocument("/x/b.md", "```sh\n# not a title\n```\n\n## Sub\n\n# Real Title\n\ntext"))?.title, "Real Title");
+    assert.equal((await convertDocument("/x/c.md", "no heading here"))?.title, "c");
+    assert.equal((await convertDocument("/x/field notes.txt", "# looks like a heading\n\nbut txt is plain"))?.title, "field notes");
+    assert.equal(await convertDocument("/x/d.md", "  \n\n "), null);
   });
 });
