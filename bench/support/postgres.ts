@@ -1,4 +1,5 @@
 import pg from "pg";
+import { parsePostgresUri } from "../../src/checkpoint/postgres-uri.js";
 
 /** The local test server the project's docs name; POSTGRES_URI overrides it. */
 export const DEFAULT_POSTGRES_URI = "postgres://postgres@127.0.0.1:5432/test";
@@ -23,15 +24,7 @@ export async function reachablePostgres(): Promise<PostgresTarget> {
 
 /** The URI without its password, for notes in the docs. */
 export function redact(uri: string): string {
-  return uri.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+  return parsePostgresUri(uri).masked;
 }
 
-export async function dropSchema(uri: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: uri });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
+export { dropSchema } from "../../test/support/postgres.js";

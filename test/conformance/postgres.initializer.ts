@@ -1,5 +1,5 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import pg from "pg";
+import { dropSchema } from "../support/postgres.js";
 import { openCheckpointer } from "../../src/checkpoint/open.js";
 import type { OpenedCheckpointer } from "../../src/checkpoint/types.js";
 import type { CheckpointerTestInitializer } from "./initializer.js";
@@ -13,11 +13,6 @@ function uri(): string {
   return value;
 }
 
-async function dropSchema(schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: uri() });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => client.end());
-}
 
 /** Each checkpointer gets its own schema (the suite needs isolated storage), dropped afterwards. */
 const initializer: CheckpointerTestInitializer = {
@@ -34,7 +29,7 @@ const initializer: CheckpointerTestInitializer = {
     live.delete(saver);
     if (!entry) return;
     await entry.opened.close();
-    await dropSchema(entry.schema);
+    await dropSchema(uri(), entry.schema);
   },
 };
 

@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { dropSchema } from "./postgres.js";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = path.join(ROOT, "bin", "fanout.js");
@@ -62,13 +63,5 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
 /** Removes what a test store left behind: the Postgres schema (the embedded folder is a temp dir). */
 export async function dropStore(store: Store): Promise<void> {
   const schema = store.env.FANOUT_PG_SCHEMA;
-  if (store.name !== "postgres" || !schema) return;
-  const { default: pg } = await import("pg");
-  const client = new pg.Client({ connectionString: store.env.POSTGRES_URI });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
+  if (store.name === "postgres" && schema && store.env.POSTGRES_URI) await dropSchema(store.env.POSTGRES_URI, schema);
 }

@@ -1,6 +1,5 @@
 import { END, MessagesValue, START, StateGraph, StateSchema, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { AIMessage } from "@langchain/core/messages";
-import pg from "pg";
 
 const TwoStepState = new StateSchema({ messages: MessagesValue });
 
@@ -32,15 +31,7 @@ export function uniqueSchema(): string {
   return `fanout_test_${process.pid}_${Date.now().toString(36)}`;
 }
 
-export async function dropSchema(uri: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: uri });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
+export { dropSchema } from "../../support/postgres.js";
 
 /** The same server and credentials as `uri`, with one part swapped (database, user, port). */
 export function variantUri(uri: string, change: { database?: string; user?: string; password?: string; port?: number }): string {
