@@ -1,4 +1,4 @@
-import { after, before, beforeEach, describe, test } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -6,21 +6,17 @@ import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import type { StandIn } from "../standin/server.js";
 import type { ParsedRequest } from "../standin/types.js";
-import { listedSources, runGraph, useStandIn } from "../support/harness.js";
+import { listedSources, runGraph, sharedStandIn } from "../support/harness.js";
 import { ConfigurationError } from "../../src/config.js";
 import { describeError, rootErrors } from "../../src/util/errors.js";
 
 const QUESTION = "How does tidal power generate electricity?";
 
 describe("the research graph against the stand-in model", () => {
+  const current = sharedStandIn({ units: 3, searchRounds: 1 });
   let standin: StandIn;
-  before(async () => {
-    standin = await useStandIn();
-  });
-  after(async () => standin.close());
   beforeEach(() => {
-    standin.reset();
-    standin.configure({ latencyMs: 0, units: 3, searchRounds: 1, behaviour: undefined });
+    standin = current();
   });
 
   test("nodes run in order: scoping, supervisor ⇄ units, report", async () => {

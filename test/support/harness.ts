@@ -2,7 +2,8 @@ import { HumanMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { fileURLToPath } from "node:url";
-import { startStandIn, type StandIn, type StandInOptions } from "../standin/server.js";
+import { after, before, beforeEach } from "node:test";
+import { startStandIn, type StandIn, type StandInConfig, type StandInOptions } from "../standin/server.js";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 
 export const CORPUS = fileURLToPath(new URL("../fixtures/corpus/", import.meta.url));
@@ -57,4 +58,21 @@ export async function runGraph(
 export function listedSources(report: string): string[] {
   const section = report.split(/^## Sources\s*$/m)[1] ?? "";
   return [...section.matchAll(/\]\(([^)]+)\)/g)].map((match) => match[1]);
+}
+
+/**
+ * One stand-in for the enclosing suite: started before its tests, closed
+ * after, and reset to `defaults` before each test. Returns an accessor.
+ */
+export function sharedStandIn(defaults: StandInConfig = {}): () => StandIn {
+  let standin: StandIn | undefined;
+  before(async () => {
+    standin = await useStandIn();
+  });
+  after(async () => standin?.close());
+  beforeEach(() => {
+    standin!.reset();
+    standin!.configure({ latencyMs: 0, behaviour: undefined, ...defaults });
+  });
+  return () => standin!;
 }

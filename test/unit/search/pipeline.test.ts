@@ -3,7 +3,7 @@
  * concurrency, fallback on failure) → one text and the sources. The backend is a tiny
  * in-test SearchBackend; summaries go over real HTTP to the stand-in model.
  */
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parseConfiguration, type Configuration } from "../../../src/config.js";
 import { runToolCall } from "../../../src/researcher/runToolCall.js";
@@ -12,7 +12,7 @@ import { SUMMARY_RETRIES, SUMMARY_THRESHOLD_CHARACTERS, truncateText } from "../
 import { createSearchTool } from "../../../src/search/tool.js";
 import type { SearchBackend, SearchHit } from "../../../src/search/types.js";
 import type { ParsedRequest, ScriptedReply, StandIn } from "../../standin/types.js";
-import { useStandIn } from "../../support/harness.js";
+import { sharedStandIn } from "../../support/harness.js";
 
 /** A backend answering from a table: a query maps to its hits, or to the error it throws. */
 function tableBackend(table: Record<string, SearchHit[] | Error>): SearchBackend & { asked: string[] } {
@@ -50,14 +50,10 @@ function count(text: string, part: string): number {
   return text.split(part).length - 1;
 }
 
+const current = sharedStandIn();
 let standin: StandIn;
-before(async () => {
-  standin = await useStandIn();
-});
-after(async () => standin.close());
 beforeEach(() => {
-  standin.reset();
-  standin.configure({ latencyMs: 0, behaviour: undefined });
+  standin = current();
 });
 
 describe("merging hits by URL", () => {
