@@ -1,11 +1,11 @@
-import { after, before, describe, test } from "node:test";
+import { after, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import type { StandIn } from "../../standin/server.js";
-import { CORPUS, useStandIn } from "../../support/harness.js";
+import { CORPUS, sharedStandIn } from "../../support/harness.js";
 import { dropStore, runCli, stores } from "../../support/cli.js";
 import { main } from "../../../src/cli/main.js";
 import type { CliIo } from "../../../src/cli/io.js";
@@ -16,14 +16,12 @@ const LOCAL = ["--set", "search_api=local", "--set", `local_corpus_path=${CORPUS
 
 for (const store of stores()) {
   describe(`clarification through interrupt (${store.name})`, () => {
+    const current = sharedStandIn();
     let standin: StandIn;
-    before(async () => {
-      standin = await useStandIn();
+    beforeEach(() => {
+      standin = current();
     });
-    after(async () => {
-      await standin.close();
-      await dropStore(store);
-    });
+    after(() => dropStore(store));
 
     test("without a terminal or --answer it exits 3 with the question; --answer resumes without asking the model again", async () => {
       standin.reset();
@@ -63,11 +61,7 @@ for (const store of stores()) {
 }
 
 describe("clarification on a terminal", () => {
-  let standin: StandIn;
-  before(async () => {
-    standin = await useStandIn();
-  });
-  after(async () => standin.close());
+  const standin = sharedStandIn();
 
   test("the CLI asks on the terminal and goes on with the typed answer", async () => {
     const saved = { home: process.env.FANOUT_HOME, pg: process.env.POSTGRES_URI };
@@ -92,7 +86,7 @@ describe("clarification on a terminal", () => {
       assert.equal(code, 0, asked);
       assert.match(asked, /Mercury/);
       assert.match(report, /^# /);
-      const brief = standin.requests().filter((r) => r.role === "brief");
+      const brief = standin().requests().filter((r) => r.role === "brief");
       assert.equal(brief.length, 1);
       assert.match(brief[0].topic, /the planet closest to the Sun/);
     } finally {

@@ -1,21 +1,19 @@
-import { after, before, describe, test } from "node:test";
+import { after, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { StandIn } from "../../standin/server.js";
-import { CORPUS, useStandIn } from "../../support/harness.js";
+import { CORPUS, sharedStandIn } from "../../support/harness.js";
 import { dropStore, runCli, startCli, stores } from "../../support/cli.js";
 
 const RESEARCH = ["--set", "search_api=local", "--set", `local_corpus_path=${CORPUS}`, "--set", "allow_clarification=false"];
 
 for (const store of stores()) {
   describe(`durable runs (${store.name})`, () => {
+    const current = sharedStandIn();
     let standin: StandIn;
-    before(async () => {
-      standin = await useStandIn();
+    beforeEach(() => {
+      standin = current();
     });
-    after(async () => {
-      await standin.close();
-      await dropStore(store);
-    });
+    after(() => dropStore(store));
 
     test("SIGKILL mid-fan-out, then resume: finished units are not redone and the report is complete", async () => {
       const thread = `kill-${store.name}-${Date.now()}`;
