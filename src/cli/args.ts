@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { questionProblem } from "../question.js";
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -26,8 +27,6 @@ export type CliArgs =
   | { command: "show"; thread: string; json: boolean }
   | { command: "prune"; olderThan?: string; thread?: string };
 
-/** Longest question accepted: a research question, not a document. */
-export const MAX_QUESTION_CHARACTERS = 20_000;
 
 const OPTIONS = {
   help: { type: "boolean", short: "h" },
@@ -91,10 +90,8 @@ function subcommand(name: string, argument: string | undefined, values: Record<s
 }
 
 function checkQuestion(question: string): void {
-  if (question.length === 0) throw new UsageError("the question is empty");
-  if (question.length > MAX_QUESTION_CHARACTERS) {
-    throw new UsageError(`the question is ${question.length} characters; the limit is ${MAX_QUESTION_CHARACTERS}`);
-  }
+  const problem = questionProblem(question);
+  if (problem) throw new UsageError(problem);
 }
 
 /** "7d", "12h", "30m", "45s" → milliseconds. */

@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { Command, interrupt } from "@langchain/langgraph";
+import { Command, GraphValueError, interrupt } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
 import { createChatModel } from "../models.js";
 import { renderPrompt } from "../prompts.js";
 import type { AgentStateValue } from "../state.js";
 import { today } from "../util/dates.js";
-import { formatConversation } from "../util/messages.js";
+import { formatConversation, messageText } from "../util/messages.js";
+import { questionProblem } from "../question.js";
 import { invokeStructured } from "../util/structured.js";
 
 export const ClarifyWithUserSchema = z.object({
@@ -26,6 +27,7 @@ export type ClarificationRequest = { question: string };
  */
 export async function clarifyWithUser(state: AgentStateValue, config: LangGraphRunnableConfig) {
   if (state.clarifying_question) return askUser(state.clarifying_question);
+  checkLastQuestion(state);
   const configuration = readConfiguration(config);
   if (!configuration.allow_clarification || alreadyClarified(state)) {
     return new Command({ goto: "write_research_brief" });
@@ -44,6 +46,13 @@ export async function clarifyWithUser(state: AgentStateValue, config: LangGraphR
   }
   const update = decision.verification.trim() ? { messages: [new AIMessage(decision.verification.trim())] } : {};
   return new Command({ goto: "write_research_brief", update });
+}
+
+/** Studio and the server send chats the CLI never saw: refuse an empty or huge one before any model call. */
+function checkLastQuestion(state: AgentStateValue): void {
+  const human = [...state.messages].reverse().find((message) => message.getType() === "human");
+  const problem = questionProblem(human ? messageText(human) : "");
+  if (problem) throw new GraphValueError(problem);
 }
 
 function askUser(question: string) {

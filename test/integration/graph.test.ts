@@ -130,4 +130,10 @@ describe("the research graph against the stand-in model", () => {
     assert.match(String(failed[0].content), /research unit for "Current.*found nothing.*model failed/);
     assert.match(String(run.values.final_report), /^# /);
   });
+
+  test("an empty or huge question is refused before any model call", async () => {
+    await assert.rejects(runGraph("   ", {}), /the question is empty/);
+    await assert.rejects(runGraph("x".repeat(20_001), {}), /20001 characters; the limit is 20000/);
+    assert.equal(standin.stats().total, 0);
+  });
 });
