@@ -1,11 +1,10 @@
 /** Stand-in server (a test tool): chat completions through the real ChatOpenAI client. */
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
-import { startStandIn } from "./server.js";
-import { chatModel, postJson } from "./helpers.js";
+import { chatModel, postJson, suiteStandIn } from "./helpers.js";
 import type { StandIn } from "./types.js";
 
 const search = tool(async () => "", {
@@ -20,12 +19,11 @@ const lookup = tool(async () => "", {
 });
 
 describe("stand-in chat completions", () => {
+  const current = suiteStandIn();
   let standIn: StandIn;
-  before(async () => {
-    standIn = await startStandIn();
+  beforeEach(() => {
+    standIn = current();
   });
-  after(() => standIn.close());
-  beforeEach(() => standIn.reset());
 
   it("answers a plain completion with text and usage", async () => {
     const reply = await chatModel(standIn).invoke("Tell me about tidal power in Scotland");

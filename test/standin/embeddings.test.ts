@@ -1,8 +1,7 @@
 /** Stand-in server (a test tool): deterministic embeddings through OpenAIEmbeddings. */
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { startStandIn } from "./server.js";
-import { embeddingsModel, postJson } from "./helpers.js";
+import { embeddingsModel, postJson, suiteStandIn } from "./helpers.js";
 import type { StandIn } from "./types.js";
 
 function cosine(a: number[], b: number[]): number {
@@ -10,12 +9,11 @@ function cosine(a: number[], b: number[]): number {
 }
 
 describe("stand-in embeddings", () => {
+  const current = suiteStandIn();
   let standIn: StandIn;
-  before(async () => {
-    standIn = await startStandIn();
+  beforeEach(() => {
+    standIn = current();
   });
-  after(() => standIn.close());
-  beforeEach(() => standIn.reset());
 
   it("returns normalised, deterministic 64-dim vectors where similar texts are near", async () => {
     const embeddings = embeddingsModel(standIn);

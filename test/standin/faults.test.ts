@@ -1,24 +1,19 @@
 /** Stand-in server (a test tool): latency, injected faults and client retries, concurrency, scripting. */
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
-import { startStandIn } from "./server.js";
-import { chatModel, postJson } from "./helpers.js";
+import { chatModel, postJson, suiteStandIn } from "./helpers.js";
 import type { ParsedRequest, StandIn } from "./types.js";
 
 const lookup = tool(async () => "", { name: "lookup", description: "Look up", schema: z.object({ term: z.string() }) });
 const chatBody = (content: string) => ({ model: "gpt-4.1", messages: [{ role: "user", content }] });
 
 describe("stand-in faults, latency and concurrency", () => {
+  const current = suiteStandIn({ latencyMs: 0, jitterMs: 0, faults: { rate429: 0, rate500: 0, seed: 1 }, behaviour: undefined });
   let standIn: StandIn;
-  before(async () => {
-    standIn = await startStandIn();
-  });
-  after(() => standIn.close());
   beforeEach(() => {
-    standIn.reset();
-    standIn.configure({ latencyMs: 0, jitterMs: 0, faults: { rate429: 0, rate500: 0, seed: 1 }, behaviour: undefined });
+    standIn = current();
   });
 
   it("adds latency (and seeded jitter) to each request", async () => {

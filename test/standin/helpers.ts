@@ -2,7 +2,26 @@
  * Test helpers for the stand-in server (a test tool): the real ChatOpenAI client pointed at it.
  */
 import { ChatOpenAI, OpenAIEmbeddings, type ChatOpenAIFields } from "@langchain/openai";
-import type { StandIn } from "./types.js";
+import { after, before, beforeEach } from "node:test";
+import { startStandIn } from "./server.js";
+import type { StandIn, StandInConfig } from "./types.js";
+
+/**
+ * One stand-in for the enclosing suite: started before its tests (by `start`,
+ * default a plain startStandIn), closed after, reset to `defaults` before each.
+ */
+export function suiteStandIn(defaults: StandInConfig = {}, start: () => Promise<StandIn> = () => startStandIn()): () => StandIn {
+  let standIn: StandIn | undefined;
+  before(async () => {
+    standIn = await start();
+  });
+  after(() => standIn?.close());
+  beforeEach(() => {
+    standIn!.reset();
+    standIn!.configure(defaults);
+  });
+  return () => standIn!;
+}
 
 /** Retries off unless a test asks for them; Chat Completions, never the Responses API. */
 export function chatModel(standIn: StandIn, fields: ChatOpenAIFields = {}): ChatOpenAI {

@@ -1,20 +1,19 @@
 /** Stand-in server (a test tool): HTTP surface, admin routes, and the standalone main.ts. */
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { startStandIn } from "./server.js";
-import { postJson, rootOf } from "./helpers.js";
+import { postJson, rootOf, suiteStandIn } from "./helpers.js";
 import type { StandIn } from "./types.js";
 
 describe("stand-in HTTP surface", () => {
+  const current = suiteStandIn();
   let standIn: StandIn;
-  before(async () => {
-    standIn = await startStandIn();
+  beforeEach(() => {
+    standIn = current();
   });
-  after(() => standIn.close());
-  beforeEach(() => standIn.reset());
 
   it("listens on 127.0.0.1 with a /v1 base URL and lists models", async () => {
     assert.match(standIn.url, /^http:\/\/127\.0\.0\.1:\d+\/v1$/);

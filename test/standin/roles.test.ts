@@ -1,11 +1,10 @@
 /** Stand-in server (a test tool): the default roles, driven through the real ChatOpenAI client. */
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
-import { startStandIn } from "./server.js";
-import { chatModel } from "./helpers.js";
+import { chatModel, suiteStandIn } from "./helpers.js";
 import type { StandIn } from "./types.js";
 
 const conductResearch = tool(async () => "", {
@@ -20,14 +19,10 @@ const thinkTool = tool(async () => "", { name: "think_tool", description: "Refle
 const BRIEF = "How do heat pumps perform in cold climates? Focus on Nordic field data.";
 
 describe("stand-in default roles", () => {
+  const current = suiteStandIn({ units: 3, searchRounds: 1 });
   let standIn: StandIn;
-  before(async () => {
-    standIn = await startStandIn();
-  });
-  after(() => standIn.close());
   beforeEach(() => {
-    standIn.reset();
-    standIn.configure({ units: 3, searchRounds: 1 });
+    standIn = current();
   });
 
   it("supervisor: `units` distinct ConductResearch calls, then ResearchComplete", async () => {

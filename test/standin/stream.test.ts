@@ -1,11 +1,10 @@
 /** Stand-in server (a test tool): SSE streaming through ChatOpenAI's .stream(). */
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { AIMessageChunk } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
-import { startStandIn } from "./server.js";
-import { chatModel } from "./helpers.js";
+import { chatModel, suiteStandIn } from "./helpers.js";
 import type { StandIn } from "./types.js";
 
 const conductResearch = tool(async () => "", { name: "ConductResearch", description: "Delegate", schema: z.object({ research_topic: z.string() }) });
@@ -17,12 +16,11 @@ async function collect(stream: AsyncIterable<AIMessageChunk>): Promise<{ chunks:
 }
 
 describe("stand-in streaming", () => {
+  const current = suiteStandIn();
   let standIn: StandIn;
-  before(async () => {
-    standIn = await startStandIn();
+  beforeEach(() => {
+    standIn = current();
   });
-  after(() => standIn.close());
-  beforeEach(() => standIn.reset());
 
   it("streams content in several deltas that add up to the non-streamed reply, with usage", async () => {
     const model = chatModel(standIn);

@@ -2,8 +2,8 @@ import { HumanMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { fileURLToPath } from "node:url";
-import { after, before, beforeEach } from "node:test";
 import { startStandIn, type StandIn, type StandInConfig, type StandInOptions } from "../standin/server.js";
+import { suiteStandIn } from "../standin/helpers.js";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 
 export const CORPUS = fileURLToPath(new URL("../fixtures/corpus/", import.meta.url));
@@ -60,19 +60,7 @@ export function listedSources(report: string): string[] {
   return [...section.matchAll(/\]\(([^)]+)\)/g)].map((match) => match[1]);
 }
 
-/**
- * One stand-in for the enclosing suite: started before its tests, closed
- * after, and reset to `defaults` before each test. Returns an accessor.
- */
+/** One stand-in for the enclosing suite, with every OpenAI model pointed at it; see suiteStandIn. */
 export function sharedStandIn(defaults: StandInConfig = {}): () => StandIn {
-  let standin: StandIn | undefined;
-  before(async () => {
-    standin = await useStandIn();
-  });
-  after(async () => standin?.close());
-  beforeEach(() => {
-    standin!.reset();
-    standin!.configure({ latencyMs: 0, behaviour: undefined, ...defaults });
-  });
-  return () => standin!;
+  return suiteStandIn({ latencyMs: 0, behaviour: undefined, ...defaults }, () => useStandIn());
 }
