@@ -11,7 +11,6 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { END, START, StateGraph } from "@langchain/langgraph";
-import { StudioConfigurationSchema } from "../src/config.js";
 import { compressResearch } from "../src/researcher/compressResearch.js";
 import { createResearcher } from "../src/researcher/researcher.js";
 import { createResearcherTools } from "../src/researcher/researcherTools.js";
@@ -60,7 +59,7 @@ export function buildSupervisorGraph(tools: StructuredToolInterface[] = []) {
 }
 
 export function buildDeepResearcher(options: BuildOptions = {}) {
-  return new StateGraph(AgentState, { input: AgentInput, context: StudioConfigurationSchema })
+  return new StateGraph(AgentState, { input: AgentInput })
     .addNode("clarify_with_user", clarifyWithUser, { ends: ["clarify_with_user", "write_research_brief"] })
     .addNode("write_research_brief", writeResearchBrief)
     .addNode("research_supervisor", buildSupervisorGraph(options.tools))

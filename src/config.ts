@@ -72,14 +72,6 @@ export const ConfigurationSchema = z
   .strict();
 
 export type Configuration = z.infer<typeof ConfigurationSchema>;
-
-/**
- * The settings as the graph's context schema, so LangGraph Studio draws a
- * configuration form. LangGraph validates each run's `configurable` against
- * it, which also holds the platform's own keys (thread_id…), hence loose and
- * partial; readConfiguration still rejects unknown keys of ours.
- */
-export const StudioConfigurationSchema = ConfigurationSchema.partial().loose();
 export type ConfigurationKey = keyof Configuration;
 
 export const CONFIGURATION_KEYS = Object.keys(ConfigurationSchema.shape) as ConfigurationKey[];

@@ -38,12 +38,3 @@ test("Studio can draw the whole graph, subgraphs expanded, with every routed edg
   }
   assert.ok([...edges].some((edge) => edge.startsWith("research_supervisor:supervisor_tools -> research_supervisor:research_unit")), "the Send fan-out is drawn");
 });
-
-test("Studio gets a configuration form with every setting, its default and description", async () => {
-  const { getConfigTypeSchema } = await import("@langchain/langgraph/zod/schema");
-  const schema = getConfigTypeSchema(await loadLanggraphJsonGraph()) as { properties: Record<string, { default?: unknown; description?: string }> };
-  const { CONFIGURATION_KEYS } = await import("../../src/config.js");
-  assert.deepEqual(Object.keys(schema.properties).sort(), [...CONFIGURATION_KEYS].sort());
-  assert.equal(schema.properties.max_concurrent_research_units.default, 5);
-  assert.match(schema.properties.search_api.description ?? "", /tavily/);
-});
