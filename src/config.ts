@@ -102,15 +102,22 @@ function max(json: Record<string, unknown>): unknown {
   return json.maximum ?? json.exclusiveMaximum;
 }
 
-/** Keys the LangGraph runtime and server put into `configurable` themselves. */
-function isPlatformKey(key: string): boolean {
-  return (
-    key.startsWith("__") ||
-    key.startsWith("langgraph_") ||
-    key.startsWith("checkpoint_") ||
-    key.startsWith("x-") ||
-    ["thread_id", "run_id", "assistant_id", "graph_id", "user_id", "run_attempt", "checkpoint_id", "checkpoint_ns", "checkpoint_map"].includes(key)
-  );
+/** Edit distance, to tell a mistyped setting from a key someone else put there. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The known key an unknown one is a likely typo of, if any. */
+export function likelyTypoOf(key: string): ConfigurationKey | undefined {
+  return CONFIGURATION_KEYS.find((known) => editDistance(key.toLowerCase(), known) <= 2);
 }
 
 function isConfigurationKey(key: string): key is ConfigurationKey {
@@ -122,7 +129,9 @@ export function parseConfiguration(raw: Record<string, unknown>, source = "confi
   for (const key of Object.keys(raw)) {
     if (!isConfigurationKey(key)) {
       const shownKey = looksSecret(key) ? "(hidden: it looks like a secret)" : `"${key}"`;
-      throw new ConfigurationError(`unknown ${source} key ${shownKey}; known keys: ${CONFIGURATION_KEYS.join(", ")}`);
+      const typo = likelyTypoOf(key);
+      const hint = typo ? `did you mean "${typo}"? ` : "";
+      throw new ConfigurationError(`unknown ${source} key ${shownKey}; ${hint}known keys: ${CONFIGURATION_KEYS.join(", ")}`);
     }
   }
   const result = ConfigurationSchema.safeParse(raw);
@@ -184,6 +193,9 @@ export function configurationFromPairs(pairs: string[]): Record<string, string> 
 /**
  * Reads the run's configuration: defaults, then FANOUT_* environment
  * variables, then the run's `configurable` (Studio, CLI), later ones winning.
+ * `configurable` also carries the platform's keys, so there an unknown key is
+ * an error only when it is a likely typo of a setting; --set and FANOUT_* are
+ * strict.
  * Memoised per configurable object, because every node calls it.
  */
 const cache = new WeakMap<object, Configuration>();
@@ -196,8 +208,11 @@ export function readConfiguration(config?: RunnableConfig & { context?: unknown 
   const context = (config?.context && typeof config.context === "object" ? config.context : {}) as Record<string, unknown>;
   const fromRun: Record<string, unknown> = {};
   for (const [key, value] of Object.entries({ ...context, ...configurable })) {
-    if (isPlatformKey(key) || value === undefined) continue;
-    fromRun[key] = value;
+    if (value === undefined) continue;
+    if (isConfigurationKey(key)) fromRun[key] = value;
+    else if (likelyTypoOf(key)) fromRun[key] = value; // fails below, naming the key
+    // Anything else is the platform's own: thread_id, checkpoint_ns, and the dev
+    // server's request headers (user-agent, host, x-…), none of which are ours to judge.
   }
   const merged = { ...configurationFromEnv(), ...fromRun };
   const configuration = parseConfiguration(merged, "configurable");

@@ -136,4 +136,10 @@ describe("the research graph against the stand-in model", () => {
     await assert.rejects(runGraph("x".repeat(20_001), {}), /20001 characters; the limit is 20000/);
     assert.equal(standin.stats().total, 0);
   });
+
+  test("a bad or mistyped setting in configurable is refused, naming the key, before any model call", async () => {
+    await assert.rejects(runGraph(QUESTION, { max_concurrent_research_units: "lots" }), /bad value "lots" for "max_concurrent_research_units"/);
+    await assert.rejects(runGraph(QUESTION, { max_concurent_research_units: 3 }), /did you mean "max_concurrent_research_units"/);
+    assert.equal(standin.stats().total, 0);
+  });
 });

@@ -59,9 +59,16 @@ test("readConfiguration lets configurable win over env and ignores platform keys
     assert.equal(fromEnv.max_react_tool_calls, 7);
     const overridden = readConfiguration({ configurable: { thread_id: "t1", max_react_tool_calls: 2 } });
     assert.equal(overridden.max_react_tool_calls, 2);
-    assert.throws(() => readConfiguration({ configurable: { max_react_tool_call: 2 } }), /max_react_tool_call"/);
+    assert.throws(() => readConfiguration({ configurable: { max_react_tool_call: 2 } }), /max_react_tool_call"; did you mean "max_react_tool_calls"/);
   } finally {
     if (saved === undefined) delete process.env.FANOUT_MAX_REACT_TOOL_CALLS;
     else process.env.FANOUT_MAX_REACT_TOOL_CALLS = saved;
   }
+});
+
+test("configurable may carry the platform's own keys, such as the dev server's request headers", () => {
+  const configuration = readConfiguration({
+    configurable: { thread_id: "t", "user-agent": "curl/8", host: "localhost:2024", "x-request-id": "r1", langgraph_auth_user: {}, run_id: "r", search_api: "none" },
+  });
+  assert.equal(configuration.search_api, "none");
 });
