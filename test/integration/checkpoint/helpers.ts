@@ -42,3 +42,11 @@ export function variantUri(uri: string, change: { database?: string; user?: stri
   if (change.port !== undefined) url.port = String(change.port);
   return url.toString();
 }
+
+/** Three threads, one of them with subgraph checkpoints, written through `saver`; newest first: nested, b, a. */
+export async function writeThreeThreads(saver: BaseCheckpointSaver): Promise<void> {
+  const graph = twoStepGraph(saver);
+  await graph.invoke({ messages: [] }, threadConfig("a"));
+  await graph.invoke({ messages: [] }, threadConfig("b"));
+  await graphWithSubgraph(saver).invoke({ messages: [] }, threadConfig("nested"));
+}

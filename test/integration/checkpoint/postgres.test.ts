@@ -4,7 +4,7 @@ import pg from "pg";
 import { CheckpointConfigError } from "../../../src/checkpoint/errors.js";
 import { openCheckpointer } from "../../../src/checkpoint/open.js";
 import { deleteThread, listThreads, listThreadsViaList } from "../../../src/checkpoint/threads.js";
-import { dropSchema, graphWithSubgraph, threadConfig, twoStepGraph, uniqueSchema, variantUri } from "./helpers.js";
+import { dropSchema, threadConfig, twoStepGraph, uniqueSchema, variantUri, writeThreeThreads } from "./helpers.js";
 
 const uri = process.env.POSTGRES_URI;
 const skip = uri ? false : "POSTGRES_URI not set";
@@ -61,11 +61,7 @@ describe("postgres checkpointer", { skip }, () => {
     const threadsSchema = schema + "_threads";
     const opened = await openCheckpointer({ postgresUri, schema: threadsSchema });
     try {
-      const graph = twoStepGraph(opened.saver);
-      await graph.invoke({ messages: [] }, threadConfig("a"));
-      await graph.invoke({ messages: [] }, threadConfig("b"));
-      await graphWithSubgraph(opened.saver).invoke({ messages: [] }, threadConfig("nested"));
-
+      await writeThreeThreads(opened.saver);
       const threads = await listThreads(opened.saver);
       assert.deepEqual(threads.map((t) => t.thread_id), ["nested", "b", "a"]);
       assert.deepEqual(threads, await listThreadsViaList(opened.saver));

@@ -7,7 +7,7 @@ import type { SqliteDb } from "../../../src/checkpoint/backend.js";
 import { CheckpointConfigError } from "../../../src/checkpoint/errors.js";
 import { openCheckpointer } from "../../../src/checkpoint/open.js";
 import { deleteThread, listThreads, listThreadsViaList } from "../../../src/checkpoint/threads.js";
-import { graphWithSubgraph, threadConfig, twoStepGraph } from "./helpers.js";
+import { threadConfig, twoStepGraph, writeThreeThreads } from "./helpers.js";
 
 let root: string;
 before(() => {
@@ -53,11 +53,7 @@ describe("sqlite checkpointer", () => {
   test("listThreads (SQL) matches the list() walk; subgraph namespaces are not threads", async () => {
     const opened = await openCheckpointer({ home: join(root, "threads") });
     try {
-      const graph = twoStepGraph(opened.saver);
-      await graph.invoke({ messages: [] }, threadConfig("a"));
-      await graph.invoke({ messages: [] }, threadConfig("b"));
-      await graphWithSubgraph(opened.saver).invoke({ messages: [] }, threadConfig("nested"));
-
+      await writeThreeThreads(opened.saver);
       const threads = await listThreads(opened.saver);
       assert.deepEqual(threads.map((t) => t.thread_id), ["nested", "b", "a"]);
       assert.deepEqual(threads, await listThreadsViaList(opened.saver));
