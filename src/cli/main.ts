@@ -67,10 +67,14 @@ function isUsageProblem(error: unknown): boolean {
 }
 
 function reportError(error: unknown, io: CliIo): number {
-  if (rootErrors(error).every(isUsageProblem)) {
-    io.stderr.write(`fanout: ${describeError(error)}\n`);
+  // A run that failed part-way keeps what it finished: say how to go on.
+  const resumable = error instanceof Error && error.name === "RunFailed" ? (error as Error & { threadId: string; cause: unknown }) : undefined;
+  const cause = resumable ? resumable.cause : error;
+  const hint = resumable ? `\nthe work so far is saved; resume with: fanout --thread ${resumable.threadId}\n` : "\n";
+  if (rootErrors(cause).every(isUsageProblem)) {
+    io.stderr.write(`fanout: ${describeError(cause)}${hint}`);
     return EXIT.usage;
   }
-  io.stderr.write(`fanout: the run failed: ${describeError(error)}\n`);
+  io.stderr.write(`fanout: the run failed: ${describeError(cause)}${hint}`);
   return EXIT.failed;
 }

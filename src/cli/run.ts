@@ -10,6 +10,7 @@ import { createSearchBackend } from "../search/tool.js";
 import { createLocalSearch } from "../search/local/index.js";
 import type { Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
+import { describeError } from "../util/errors.js";
 import { RunProgress, renderProgress } from "./progress.js";
 import { readRunMetadata, withRunMetadata, type RunMetadata } from "./runMetadata.js";
 import type { CliIo } from "./io.js";
@@ -122,12 +123,23 @@ async function execute(
     }
   } catch (error) {
     if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(threadId, io, stopRendering);
-    throw error;
+    throw new RunFailed(threadId, error);
   } finally {
     stopRendering();
     stopSignals();
   }
   return printResult(graph, threadId, io, args, progress);
+}
+
+/** A run that stopped on an error; every step finished before it is saved. */
+export class RunFailed extends Error {
+  constructor(
+    readonly threadId: string,
+    readonly cause: unknown,
+  ) {
+    super(describeError(cause));
+    this.name = "RunFailed";
+  }
 }
 
 function interrupted(threadId: string, io: CliIo, stopRendering?: () => void): number {

@@ -135,10 +135,19 @@ describe("fanout CLI basics", { concurrency: true }, () => {
     const result = await runCli([QUESTION, ...RESEARCH, "--set", "max_structured_output_retries=1"], { env });
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.stdout, "");
-    const last = result.stderr.trimEnd().split("\n").at(-1)!;
-    assert.match(last, /^fanout: the run failed: 400 stand-in refuses$/);
+    const [failure, hint] = result.stderr.trimEnd().split("\n").slice(-2);
+    assert.match(failure, /^fanout: the run failed: 400 stand-in refuses$/);
+    assert.match(hint, /^the work so far is saved; resume with: fanout --thread [0-9a-f-]{36}$/);
     const requests = standin.requests();
     assert.deepEqual(requests.map((r) => `${r.role}:${r.status}`), ["brief:400", "supervisor:400"]);
     assert.equal(requests.at(-1)!.topic, QUESTION, "without a brief, the question itself went to the supervisor");
+
+    // The model recovers: the resume starts at the supervisor, with the brief step kept.
+    const thread = /--thread ([0-9a-f-]{36})/.exec(hint)![1];
+    standin.configure({ behaviour: undefined });
+    const resumed = await runCli(["--thread", thread], { env });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout, /^# /);
+    assert.equal(standin.requests().filter((r) => r.role === "brief").length, 1, "the brief step was not redone");
   });
 });
