@@ -150,7 +150,11 @@ function interrupted(threadId: string, io: CliIo, stopRendering?: () => void): n
 
 /** The clarifying question a paused thread is waiting on, if any. */
 export async function pendingQuestion(graph: Graph, threadId: string): Promise<string | undefined> {
-  const state = await graph.getState({ configurable: { thread_id: threadId } });
+  return questionIn(await graph.getState({ configurable: { thread_id: threadId } }));
+}
+
+/** The clarifying question a state snapshot is paused on, if any. */
+export function questionIn(state: Snapshot): string | undefined {
   for (const task of state.tasks) {
     for (const pending of task.interrupts ?? []) {
       const value = pending.value as { question?: unknown } | undefined;

@@ -1,10 +1,10 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
-import { deleteThread, listThreads } from "../checkpoint/index.js";
+import { deleteThread, listThreads, type ThreadSummary } from "../checkpoint/index.js";
 import { parseDuration, UsageError } from "./args.js";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
-import { countFinishedUnits, pendingQuestion } from "./run.js";
+import { countFinishedUnits, questionIn } from "./run.js";
 import { readRunMetadata } from "./runMetadata.js";
 
 type ThreadStatus = "done" | "waiting for answer" | "unfinished";
@@ -19,23 +19,24 @@ type ThreadView = {
   pending: string[];
 };
 
-async function viewThread(saver: BaseCheckpointSaver, threadId: string, updated: string, started: string): Promise<ThreadView> {
-  const graph = buildDeepResearcher({ checkpointer: saver });
-  const config = { configurable: { thread_id: threadId } };
-  const state = await graph.getState(config, { subgraphs: true });
-  const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
-  const run = readRunMetadata(tuple?.metadata);
-  const waiting = (await pendingQuestion(graph, threadId)) !== undefined;
+type Graph = ReturnType<typeof buildDeepResearcher>;
+
+/** One thread's view, and its state values, from a single read of its state. */
+async function viewThread(graph: Graph, thread: ThreadSummary): Promise<{ view: ThreadView; values: Record<string, unknown> }> {
+  const state = await graph.getState({ configurable: { thread_id: thread.thread_id } }, { subgraphs: true });
+  const run = readRunMetadata(thread.metadata);
+  const waiting = questionIn(state) !== undefined;
   const status: ThreadStatus = state.next.length === 0 ? "done" : waiting ? "waiting for answer" : "unfinished";
-  return {
-    thread_id: threadId,
+  const view = {
+    thread_id: thread.thread_id,
     question: run?.question ?? firstQuestion(state.values),
     status,
-    started: run?.started_at || started,
-    updated,
+    started: run?.started_at || thread.created_at,
+    updated: thread.updated_at,
     units_done: countFinishedUnits(state),
     pending: [...state.next],
   };
+  return { view, values: state.values };
 }
 
 function firstQuestion(values: Record<string, unknown>): string {
@@ -45,8 +46,9 @@ function firstQuestion(values: Record<string, unknown>): string {
 
 /** `fanout threads`: one line per run, newest first. */
 export async function threadsCommand(saver: BaseCheckpointSaver, io: CliIo, json: boolean): Promise<number> {
+  const graph = buildDeepResearcher({ checkpointer: saver });
   const threads = await listThreads(saver);
-  const views = await Promise.all(threads.map((t) => viewThread(saver, t.thread_id, t.updated_at, t.created_at)));
+  const views = (await Promise.all(threads.map((thread) => viewThread(graph, thread)))).map(({ view }) => view);
   if (json) {
     io.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
     return EXIT.ok;
@@ -67,9 +69,7 @@ export async function showCommand(saver: BaseCheckpointSaver, io: CliIo, threadI
   const threads = await listThreads(saver);
   const found = threads.find((t) => t.thread_id === threadId);
   if (!found) throw new UsageError(`no thread ${threadId}`);
-  const view = await viewThread(saver, threadId, found.updated_at, found.created_at);
-  const graph = buildDeepResearcher({ checkpointer: saver });
-  const { values } = await graph.getState({ configurable: { thread_id: threadId } });
+  const { view, values } = await viewThread(buildDeepResearcher({ checkpointer: saver }), found);
   const report = String(values.final_report ?? "");
   if (json) {
     io.stdout.write(`${JSON.stringify({ ...view, report }, null, 2)}\n`);
