@@ -4,6 +4,7 @@ import type { Configuration } from "../config.js";
 import { createChatModel } from "../models.js";
 import { renderPrompt } from "../prompts.js";
 import { today } from "../util/dates.js";
+import { invokeStructured } from "../util/structured.js";
 
 export const SummarySchema = z.object({
   summary: z.string().describe("What the page says that matters, in a few paragraphs"),
@@ -40,9 +41,8 @@ export async function summarisePage(text: string, configuration: Configuration, 
       maxTokens: configuration.summarization_model_max_tokens,
       maxRetries: SUMMARY_RETRIES,
     });
-    const structured = model.withStructuredOutput(SummarySchema, { name: "Summary" });
     const prompt = renderPrompt("summarize_page", { page, date: today() });
-    const result = SummarySchema.parse(await structured.invoke([new HumanMessage(prompt)], { signal }));
+    const result = await invokeStructured(model, SummarySchema, "Summary", [new HumanMessage(prompt)], 1, signal);
     return `${result.summary.trim()}\n\nKey excerpts:\n${result.key_excerpts.trim()}`;
   } catch (error) {
     if (signal?.aborted) throw error;
