@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startStandIn, type StandIn, type StandInOptions } from "../../standin/server.js";
 import { ROOT, runCli } from "../../support/cli.js";
-import { assertReport, assertUsageError, CORPUS, embeddedEnv, listedSources, RESEARCH, TEST_KEY } from "./common.js";
+import { assertReport, assertUsageError, CORPUS, embeddedEnv, escapeRegExp, listedSources, RESEARCH, TEST_KEY } from "./common.js";
 
 const QUESTION = "How does tidal power generate electricity?";
 
@@ -34,6 +34,8 @@ describe("fanout CLI basics", { concurrency: true }, () => {
 
   describe("bad input exits 2 with one line naming the problem, before any model call or store write", () => {
     const missingFolder = path.join(tmpdir(), `fanout-no-such-corpus-${process.pid}`);
+    const outFolder = mkdtempSync(path.join(tmpdir(), "fanout-out-"));
+    const missingOut = path.join(outFolder, "no-such-folder", "report.md");
     const cases: { name: string; args: string[]; env?: Record<string, string | undefined>; pattern: RegExp }[] = [
       { name: "empty question", args: ["   ", ...RESEARCH], pattern: /the question is empty/ },
       { name: "20,001-character question", args: ["x".repeat(20_001), ...RESEARCH], pattern: /question is 20001 characters; the limit is 20000/ },
@@ -60,6 +62,20 @@ describe("fanout CLI basics", { concurrency: true }, () => {
         args: [QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${missingFolder}`],
         pattern: new RegExp(`local corpus folder does not exist: ${missingFolder}$`),
       },
+      { name: "--thread \"\"", args: [QUESTION, ...RESEARCH, "--thread", ""], pattern: /--thread is empty/ },
+      { name: "a thread id with a newline", args: [QUESTION, ...RESEARCH, "--thread", "a\nb"], pattern: /thread id "a\\nb" has a control character/ },
+      {
+        name: "a bad FANOUT_ environment value",
+        args: [QUESTION, ...RESEARCH],
+        env: { FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: "lots" },
+        pattern: /bad value "lots" for FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: expected a whole number from 1 to 20$/,
+      },
+      {
+        name: "--out in a folder that does not exist",
+        args: [QUESTION, ...RESEARCH, "--out", missingOut],
+        pattern: new RegExp(`--out ${escapeRegExp(missingOut)}: the folder ${escapeRegExp(path.dirname(missingOut))} does not exist$`),
+      },
+      { name: "--out naming a folder", args: [QUESTION, ...RESEARCH, "--out", outFolder], pattern: new RegExp(`--out ${escapeRegExp(outFolder)} is a folder`) },
     ];
     for (const { name, args, env: extra, pattern } of cases) {
       test(name, async (t) => {
@@ -85,7 +101,7 @@ describe("fanout CLI basics", { concurrency: true }, () => {
     assert.ok(lines.some((l) => / stage: researching$/.test(l)));
     assert.ok(lines.some((l) => / stage: writing report$/.test(l)));
     assert.equal(lines.filter((l) => / unit started: /.test(l)).length, 3);
-    assert.equal(lines.filter((l) => / unit finished \(\d+ sources\): /.test(l)).length, 3);
+    assert.equal(lines.filter((l) => / unit finished \(\d+ sources?\): /.test(l)).length, 3);
     assertReport(result.stdout);
     const cited = listedSources(result.stdout);
     assert.ok(cited.length > 0, "the report lists sources");
