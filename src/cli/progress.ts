@@ -88,6 +88,11 @@ export class RunProgress {
     this.emit(`stage: ${stage}`);
   }
 
+  /** A line of its own in the progress output, e.g. what the local corpus holds. */
+  note(line: string): void {
+    this.emit(line);
+  }
+
   elapsedMs(): number {
     return Date.now() - this.startedAt;
   }

@@ -10,6 +10,7 @@ import { createLocalSearch } from "../search/local/index.js";
 import type { Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
+import { describeLocalCorpus } from "./localCorpus.js";
 import { RunProgress, renderProgress } from "./progress.js";
 import { writeReportFile } from "./reportFile.js";
 import { readRunMetadata, settingsToKeep, withRunMetadata, type RunMetadata } from "./runMetadata.js";
@@ -72,6 +73,8 @@ async function execute(
 ): Promise<number> {
   const progress = new RunProgress();
   const view = args.quiet ? undefined : renderProgress(progress, io.stderr);
+  const corpus = await describeLocalCorpus(settings);
+  if (corpus) progress.note(corpus);
   const stopRendering = () => view?.stop();
   const control = new RunControl();
   const abort = new AbortController();

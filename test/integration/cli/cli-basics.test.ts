@@ -1,6 +1,6 @@
 import { describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startStandIn, type StandIn, type StandInOptions } from "../../standin/server.js";
@@ -36,6 +36,8 @@ describe("fanout CLI basics", { concurrency: true }, () => {
     const missingFolder = path.join(tmpdir(), `fanout-no-such-corpus-${process.pid}`);
     const outFolder = mkdtempSync(path.join(tmpdir(), "fanout-out-"));
     const missingOut = path.join(outFolder, "no-such-folder", "report.md");
+    const tooBig = mkdtempSync(path.join(tmpdir(), "fanout-big-corpus-"));
+    writeFileSync(path.join(tooBig, "huge.md"), Buffer.alloc(5 * 1024 * 1024 + 1, "a"));
     const cases: { name: string; args: string[]; env?: Record<string, string | undefined>; pattern: RegExp }[] = [
       { name: "empty question", args: ["   ", ...RESEARCH], pattern: /the question is empty/ },
       { name: "20,001-character question", args: ["x".repeat(20_001), ...RESEARCH], pattern: /question is 20001 characters; the limit is 20000/ },
@@ -61,6 +63,11 @@ describe("fanout CLI basics", { concurrency: true }, () => {
         name: "search_api=local with a missing folder",
         args: [QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${missingFolder}`],
         pattern: new RegExp(`local corpus folder does not exist: ${missingFolder}$`),
+      },
+      {
+        name: "search_api=local with a folder whose only file is too big",
+        args: [QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${tooBig}`],
+        pattern: new RegExp(`local corpus folder has no file that can be indexed \\(skipped: 1 over 5 MB\\): ${escapeRegExp(tooBig)}$`),
       },
       { name: "--thread \"\"", args: [QUESTION, ...RESEARCH, "--thread", ""], pattern: /--thread is empty/ },
       { name: "a thread id with a newline", args: [QUESTION, ...RESEARCH, "--thread", "a\nb"], pattern: /thread id "a\\nb" has a control character/ },
@@ -98,6 +105,7 @@ describe("fanout CLI basics", { concurrency: true }, () => {
     assert.match(lines[0], /^thread: [0-9a-f-]{36}$/);
     assert.doesNotMatch(result.stderr, /\x1b/, "no terminal escapes when stderr is not a TTY");
     assert.ok(lines.slice(1).every((line) => /^\[\d\d:\d\d\] \S/.test(line)), `timestamped progress lines:\n${result.stderr}`);
+    assert.match(lines[1], /^\[\d\d:\d\d\] local corpus: 10 files indexed$/, "what the corpus holds comes first");
     assert.ok(lines.some((l) => / stage: researching$/.test(l)));
     assert.ok(lines.some((l) => / stage: writing report$/.test(l)));
     assert.equal(lines.filter((l) => / unit started: /.test(l)).length, 3);
