@@ -71,9 +71,9 @@ async function execute(
   args: RunArgs,
   io: CliIo,
 ): Promise<number> {
+  const corpus = await describeLocalCorpus(settings);
   const progress = new RunProgress();
   const view = args.quiet ? undefined : renderProgress(progress, io.stderr);
-  const corpus = await describeLocalCorpus(settings);
   if (corpus) progress.note(corpus);
   const stopRendering = () => view?.stop();
   const control = new RunControl();
