@@ -1,6 +1,6 @@
-import { describe, test, type TestContext } from "node:test";
+import { after, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startStandIn, type StandIn, type StandInOptions } from "../../standin/server.js";
@@ -38,6 +38,10 @@ describe("fanout CLI basics", { concurrency: true }, () => {
     const missingOut = path.join(outFolder, "no-such-folder", "report.md");
     const tooBig = mkdtempSync(path.join(tmpdir(), "fanout-big-corpus-"));
     writeFileSync(path.join(tooBig, "huge.md"), Buffer.alloc(5 * 1024 * 1024 + 1, "a"));
+    after(() => {
+      rmSync(tooBig, { recursive: true, force: true });
+      rmSync(outFolder, { recursive: true, force: true });
+    });
     const cases: { name: string; args: string[]; env?: Record<string, string | undefined>; pattern: RegExp }[] = [
       { name: "empty question", args: ["   ", ...RESEARCH], pattern: /the question is empty/ },
       { name: "20,001-character question", args: ["x".repeat(20_001), ...RESEARCH], pattern: /question is 20001 characters; the limit is 20000/ },
