@@ -171,6 +171,10 @@ export function configurationFromEnv(env: NodeJS.ProcessEnv = process.env): Reco
     if (!isConfigurationKey(key)) {
       throw new ConfigurationError(`unknown environment setting ${name}; known keys: ${CONFIGURATION_KEYS.join(", ")}`);
     }
+    // Checked here, where the variable's name is known; merged with --set, it would be blamed on --set.
+    if (!ConfigurationSchema.shape[key].safeParse(value).success) {
+      throw new ConfigurationError(`bad value ${shownValue(value)} for ${name}: expected ${describeAccepted(key)}`);
+    }
     settings[key] = value;
   }
   return settings;

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { questionProblem } from "../question.js";
+import { THREAD_COLUMNS } from "./threadColumns.js";
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -52,6 +53,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const { values, positionals } = parsed;
   if (values.help) return { command: "help" };
   if (values.version) return { command: "version" };
+  if (values.thread !== undefined) checkThreadId(values.thread, "--thread");
   const [first, ...rest] = positionals;
   if (first && SUBCOMMANDS.has(first) && rest.length <= 1 && !values.set) {
     return subcommand(first, rest[0], values);
@@ -81,12 +83,31 @@ function subcommand(name: string, argument: string | undefined, values: Record<s
   if (name === "show") {
     const thread = argument ?? (values.thread as string | undefined);
     if (!thread) throw new UsageError("fanout show needs a thread id");
+    checkThreadId(thread, "the thread id");
     return { command: "show", thread, json };
   }
   const olderThan = values["older-than"] as string | undefined;
   const thread = (values.thread as string | undefined) ?? argument;
   if (!olderThan && !thread) throw new UsageError("fanout prune needs --older-than DURATION (e.g. 7d) or --thread ID");
+  if (thread !== undefined) checkThreadId(thread, "the thread id");
   return { command: "prune", olderThan, thread };
+}
+
+/** Longer than any id a person types or a uuid; a guard against pasting the wrong thing. */
+export const MAX_THREAD_ID_CHARACTERS = 200;
+
+/**
+ * Thread ids are printed in progress lines, `threads` rows and resume hints, so one
+ * with a newline or a terminal escape would forge or garble that output.
+ */
+function checkThreadId(id: string, what: string): void {
+  if (!id.trim()) throw new UsageError(`${what} is empty; give a thread id, or leave --thread out to start a new run`);
+  if (id.length > MAX_THREAD_ID_CHARACTERS) {
+    throw new UsageError(`thread id is ${id.length} characters; the limit is ${MAX_THREAD_ID_CHARACTERS}`);
+  }
+  if (/[\p{Cc}\p{Zl}\p{Zp}]/u.test(id)) {
+    throw new UsageError(`thread id ${JSON.stringify(id)} has a control character (a newline, tab or escape); use letters, digits and punctuation`);
+  }
 }
 
 function checkQuestion(question: string): void {
@@ -107,7 +128,7 @@ export const HELP = `fanout — deep research with parallel researchers and cite
 Usage:
   fanout "<question>" [options]      research a question; the report goes to stdout
   fanout --thread ID                 resume an unfinished run, or print a finished one's report
-  fanout threads                     list runs (id, question, status, started, updated, units done)
+  fanout threads                     list runs (${THREAD_COLUMNS.map((column) => column.described).join(", ")})
   fanout show ID                     a run's status, pending step and report
   fanout prune --older-than 7d       delete runs not updated for that long (or --thread ID)
 

@@ -11,6 +11,8 @@ export type CliIo = {
 };
 
 export function processIo(): CliIo {
+  endQuietlyOnClosedPipe(process.stdout);
+  endQuietlyOnClosedPipe(process.stderr);
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -24,4 +26,18 @@ export function processIo(): CliIo {
       };
     },
   };
+}
+
+const quieted = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * A reader that stops reading (`fanout threads | head`) is not a failure: the stream is
+ * closed and later writes are dropped, instead of an unhandled EPIPE and a stack trace.
+ */
+function endQuietlyOnClosedPipe(stream: NodeJS.WritableStream): void {
+  if (quieted.has(stream)) return;
+  quieted.add(stream);
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
 }

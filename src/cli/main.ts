@@ -6,6 +6,7 @@ import { ConfigurationError, configurationFromPairs } from "../config.js";
 import { CheckpointConfigError } from "../checkpoint/errors.js";
 import { HELP, parseCliArgs, UsageError, type CliArgs } from "./args.js";
 import { EXIT, processIo, type CliIo } from "./io.js";
+import { checkReportPath } from "./reportFile.js";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 
 function version(): string {
@@ -27,6 +28,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return EXIT.ok;
     }
     // The graph, models and stores load only now: --help and bad arguments answer at once.
+    if (args.command === "run" && args.out !== undefined) await checkReportPath(args.out);
     const { preflight } = await import("./run.js");
     if (args.command === "run" && args.question) await preflight(configurationFromPairs(args.settings));
     const { checkpointOptionsFromEnv, openCheckpointer } = await import("../checkpoint/index.js");

@@ -1,4 +1,5 @@
 import type { ProgressEvent } from "../progress.js";
+import { countOf } from "../util/plural.js";
 
 /** The top-level steps, in the words the progress line uses. */
 const STAGES: Record<string, string> = {
@@ -57,7 +58,7 @@ export class RunProgress {
     for (const message of unit?.supervisor_messages ?? []) {
       const topic = message.artifact?.research_topic ?? this.topics.get(message.tool_call_id ?? "") ?? "";
       this.unitsFinished += 1;
-      const outcome = message.status === "error" ? "failed" : `finished (${unit?.sources?.length ?? 0} sources)`;
+      const outcome = message.status === "error" ? "failed" : `finished (${countOf(unit?.sources?.length ?? 0, "source")})`;
       this.emit(`unit ${outcome}: ${shorten(topic)}`);
     }
   }
@@ -87,12 +88,17 @@ export class RunProgress {
     this.emit(`stage: ${stage}`);
   }
 
+  /** A line of its own in the progress output, e.g. what the local corpus holds. */
+  note(line: string): void {
+    this.emit(line);
+  }
+
   elapsedMs(): number {
     return Date.now() - this.startedAt;
   }
 
   statusLine(): string {
-    return `${this.stage} · units ${this.unitsFinished}/${this.unitsStarted} done · ${this.sources.size} sources · ${formatElapsed(this.elapsedMs())}`;
+    return `${this.stage} · units ${this.unitsFinished}/${this.unitsStarted} done · ${countOf(this.sources.size, "source")} · ${formatElapsed(this.elapsedMs())}`;
   }
 
   private emit(line: string): void {

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline/promises";
 import { HumanMessage } from "@langchain/core/messages";
 import { Command, RunControl, isGraphDrained, type BaseCheckpointSaver } from "@langchain/langgraph";
@@ -11,8 +10,10 @@ import { createLocalSearch } from "../search/local/index.js";
 import type { Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
+import { describeLocalCorpus } from "./localCorpus.js";
 import { RunProgress, renderProgress } from "./progress.js";
-import { readRunMetadata, withRunMetadata, type RunMetadata } from "./runMetadata.js";
+import { writeReportFile } from "./reportFile.js";
+import { readRunMetadata, settingsToKeep, withRunMetadata, type RunMetadata } from "./runMetadata.js";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
 
@@ -43,7 +44,7 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
   }
   if (!args.question && !existing) throw new UsageError(`no thread ${threadId}; start one with: fanout --thread ${threadId} "<question>"`);
   const stored = readRunMetadata(existing?.metadata);
-  const settings = { ...(stored?.settings ?? {}), ...configurationFromPairs(args.settings) };
+  const settings = settingsToKeep({ ...(stored?.settings ?? {}), ...configurationFromPairs(args.settings) });
   const run: RunMetadata = stored ?? { question: args.question ?? "", settings, started_at: new Date().toISOString() };
   run.settings = settings;
   const graph = buildDeepResearcher({ checkpointer: withRunMetadata(saver, run) });
@@ -70,8 +71,10 @@ async function execute(
   args: RunArgs,
   io: CliIo,
 ): Promise<number> {
+  const corpus = await describeLocalCorpus(settings);
   const progress = new RunProgress();
   const view = args.quiet ? undefined : renderProgress(progress, io.stderr);
+  if (corpus) progress.note(corpus);
   const stopRendering = () => view?.stop();
   const control = new RunControl();
   const abort = new AbortController();
@@ -199,7 +202,7 @@ async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunA
   const { values } = await graph.getState({ configurable: { thread_id: threadId } });
   const report = String(values.final_report ?? "");
   const sources = (values.sources ?? []) as Source[];
-  if (args.out) await writeFile(args.out, report, "utf8");
+  if (args.out && !(await writeReportFile(args.out, report, threadId, io))) return EXIT.failed;
   if (args.json) {
     const result = {
       thread_id: threadId,

@@ -1,3 +1,4 @@
+import path from "node:path";
 import type { BaseCheckpointSaver, CheckpointMetadata } from "@langchain/langgraph";
 
 /** What the CLI keeps with a thread so it can be listed and resumed with the same settings. */
@@ -9,6 +10,17 @@ export type RunMetadata = {
 };
 
 const KEY = "fanout";
+
+/**
+ * The settings to keep with a run. A relative local_corpus_path (from --set or
+ * FANOUT_LOCAL_CORPUS_PATH) is resolved against the folder the command runs in, so a
+ * resume from another folder searches the same corpus, not whatever has that name there.
+ */
+export function settingsToKeep(settings: Record<string, string>, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Record<string, string> {
+  const corpus = settings.local_corpus_path ?? env.FANOUT_LOCAL_CORPUS_PATH;
+  if (!corpus?.trim()) return settings;
+  return { ...settings, local_corpus_path: path.resolve(cwd, corpus) };
+}
 
 /**
  * A view of the saver that stamps the run's metadata on every top-level

@@ -6,6 +6,7 @@ import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
 import { countFinishedUnits, questionIn } from "./run.js";
 import { readRunMetadata } from "./runMetadata.js";
+import { THREAD_COLUMNS } from "./threadColumns.js";
 
 type ThreadStatus = "done" | "waiting for answer" | "unfinished";
 
@@ -57,9 +58,9 @@ export async function threadsCommand(saver: BaseCheckpointSaver, io: CliIo, json
     io.stderr.write("no runs yet\n");
     return EXIT.ok;
   }
-  io.stdout.write("THREAD\tSTATUS\tUNITS\tSTARTED\tUPDATED\tQUESTION\n");
+  io.stdout.write(`${THREAD_COLUMNS.map((column) => column.header).join("\t")}\n`);
   for (const view of views) {
-    io.stdout.write(`${view.thread_id}\t${view.status}\t${view.units_done}\t${view.started}\t${view.updated}\t${oneLine(view.question)}\n`);
+    io.stdout.write(`${THREAD_COLUMNS.map(({ field }) => (field === "question" ? oneLine(view.question) : String(view[field]))).join("\t")}\n`);
   }
   return EXIT.ok;
 }

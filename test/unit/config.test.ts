@@ -46,6 +46,19 @@ test("FANOUT_ environment variables are read, and an unknown one is an error", (
   assert.throws(() => configurationFromEnv({ FANOUT_MAX_UNITS: "4" }), /FANOUT_MAX_UNITS/);
 });
 
+test("a bad FANOUT_ value names the environment variable, not --set", () => {
+  assert.throws(
+    () => configurationFromEnv({ FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: "lots" }),
+    (error: Error) => {
+      assert.ok(error instanceof ConfigurationError);
+      assert.equal(error.message, 'bad value "lots" for FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: expected a whole number from 1 to 20');
+      return true;
+    },
+  );
+  assert.throws(() => configurationFromEnv({ FANOUT_SEARCH_API: "bing" }), /^ConfigurationError: bad value "bing" for FANOUT_SEARCH_API: expected one of tavily, local, none$/);
+  assert.throws(() => configurationFromEnv({ FANOUT_RESEARCH_MODEL: "sk-abcdefghijklmnopqrstuvwxyz" }), /bad value \(hidden: it looks like a secret\) for FANOUT_RESEARCH_MODEL/);
+});
+
 test("--set pairs split on the first =", () => {
   assert.deepEqual(configurationFromPairs(["search_api=local", "local_corpus_path=/a=b"]), { search_api: "local", local_corpus_path: "/a=b" });
   assert.throws(() => configurationFromPairs(["search_api"]), /key=value/);

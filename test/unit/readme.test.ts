@@ -15,3 +15,8 @@ test("the README gives the two set-up commands and the test command CI runs", ()
   assert.match(readme, /npm test/);
   assert.match(readFileSync(new URL("../../.ci/run", import.meta.url), "utf8"), /npm test/);
 });
+
+test("the README says how to have the fanout command outside the checkout", () => {
+  assert.match(readme, /`npm link`/);
+  assert.match(readme, /`npm install -g \.`/);
+});

@@ -3,7 +3,8 @@ import pLimit from "p-limit";
 import { CorpusIndex, type PreparedDocument, prepareDocument } from "./corpus.js";
 import { LocalCorpusError } from "./errors.js";
 import { loadDocument } from "./loader.js";
-import { type FileStat, scanFolder } from "./scan.js";
+import { type FileStat, MAX_FILE_BYTES, scanFolder } from "./scan.js";
+import { type CorpusSummary, describeSkipped, type SkipReason, summarise } from "./summary.js";
 
 /**
  * One index per absolute folder path, kept for the life of the process. Every
@@ -14,12 +15,15 @@ interface FileEntry {
   mtimeMs: number;
   size: number;
   document: PreparedDocument | null;
+  /** Why there is no document. */
+  skipped?: SkipReason;
 }
 
 interface FolderState {
   files: Map<string, FileEntry>;
   signature: string;
   index: CorpusIndex | null;
+  summary: CorpusSummary;
   /** Refreshes of one folder run one at a time, so concurrent searches never build twice. */
   queue: Promise<unknown>;
   /** A refresh queued but not started yet: it will see every change made before it starts. */
@@ -37,7 +41,7 @@ export function getCorpusIndex(folder: string): Promise<CorpusIndex> {
   const root = resolve(folder);
   let state = folders.get(root);
   if (!state) {
-    state = { files: new Map(), signature: "", index: null, queue: Promise.resolve(), waiting: null };
+    state = { files: new Map(), signature: "", index: null, summary: summarise(0, []), queue: Promise.resolve(), waiting: null };
     folders.set(root, state);
   }
   const current = state;
@@ -50,6 +54,12 @@ export function getCorpusIndex(folder: string): Promise<CorpusIndex> {
   current.waiting = run;
   current.queue = run.catch(() => undefined);
   return run;
+}
+
+/** How many files of a folder are indexed and how many were skipped, and why (refreshes the index first). */
+export async function getCorpusSummary(folder: string): Promise<CorpusSummary> {
+  await getCorpusIndex(folder);
+  return folders.get(resolve(folder))!.summary;
 }
 
 /** Forget every cached index (tests, or a long-lived process that switches corpora). */
@@ -65,9 +75,11 @@ async function refresh(root: string, state: FolderState): Promise<CorpusIndex> {
     state.files = await loadChanged(stats, state.files);
     state.signature = signature;
   }
-  const documents = stats.map((s) => state.files.get(s.path)?.document).filter((d): d is PreparedDocument => !!d);
+  const entries = stats.map((s) => state.files.get(s.path)!);
+  const documents = entries.map((entry) => entry.document).filter((d): d is PreparedDocument => !!d);
+  state.summary = summarise(documents.length, entries.flatMap((entry) => (entry.skipped ? [entry.skipped] : [])));
   state.index = documents.length > 0 ? new CorpusIndex(documents) : null;
-  if (!state.index) throw new LocalCorpusError(root, "empty");
+  if (!state.index) throw new LocalCorpusError(root, "empty", { skipped: describeSkipped(state.summary) });
   return state.index;
 }
 
@@ -78,10 +90,18 @@ async function loadChanged(stats: readonly FileStat[], previous: ReadonlyMap<str
       limit(async (): Promise<[string, FileEntry]> => {
         const old = previous.get(s.path);
         if (old && old.mtimeMs === s.mtimeMs && old.size === s.size) return [s.path, old];
-        const source = await loadDocument(s.path);
-        return [s.path, { mtimeMs: s.mtimeMs, size: s.size, document: source ? prepareDocument(source) : null }];
+        return [s.path, { mtimeMs: s.mtimeMs, size: s.size, ...(await loadEntry(s)) }];
       }),
     ),
   );
   return new Map(entries);
+}
+
+/** A file's document, or why it has none; files over the size cap are not read at all. */
+async function loadEntry(file: FileStat): Promise<Pick<FileEntry, "document" | "skipped">> {
+  if (file.size > MAX_FILE_BYTES) return { document: null, skipped: "too_large" };
+  const loaded = await loadDocument(file.path);
+  if ("skipped" in loaded) return { document: null, skipped: loaded.skipped };
+  const document = prepareDocument(loaded.document);
+  return document ? { document } : { document: null, skipped: "empty" };
 }

@@ -13,8 +13,10 @@ export class LocalCorpusError extends Error {
   readonly path: string;
   readonly problem: LocalCorpusProblem;
 
-  constructor(path: string, problem: LocalCorpusProblem, options?: { cause?: unknown }) {
-    super(`${EXPLANATIONS[problem]}: ${path || "(empty path)"}`, options);
+  /** `skipped` says why files were left out ("2 over 5 MB"), so an "empty" folder that is not empty says why. */
+  constructor(path: string, problem: LocalCorpusProblem, options?: { cause?: unknown; skipped?: string }) {
+    const explanation = problem === "empty" && options?.skipped ? `the local corpus folder has no file that can be indexed (skipped: ${options.skipped})` : EXPLANATIONS[problem];
+    super(`${explanation}: ${path || "(empty path)"}`, options);
     this.name = "LocalCorpusError";
     this.path = path;
     this.problem = problem;

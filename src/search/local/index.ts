@@ -5,12 +5,13 @@
  *   const hits = await local.search("tidal energy", { maxResults: 5 });
  */
 import { resolve } from "node:path";
-import { getCorpusIndex } from "./cache.js";
+import { getCorpusIndex, getCorpusSummary } from "./cache.js";
 import { groupHits } from "./hits.js";
 import type { LocalHit, LocalSearch, LocalSearchOptions } from "./types.js";
 
 export { LocalCorpusError, type LocalCorpusProblem } from "./errors.js";
 export { clearLocalSearchCache } from "./cache.js";
+export { describeCorpus, type CorpusSummary, type SkipReason } from "./summary.js";
 export type { LocalHit, LocalSearch, LocalSearchOptions } from "./types.js";
 
 const DEFAULT_MAX_RESULTS = 5;
@@ -33,5 +34,6 @@ export function createLocalSearch(folder: string): LocalSearch {
     async documentCount(): Promise<number> {
       return (await getCorpusIndex(absolute)).documents.length;
     },
+    summary: () => getCorpusSummary(absolute),
   };
 }

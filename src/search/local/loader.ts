@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { basename, extname } from "node:path";
 import { stripDataUris, stripScriptsAndStyles, tidyText } from "./clean.js";
 import { readMarkdown } from "./markdown.js";
+import type { SkipReason } from "./summary.js";
 
 /** One file turned into searchable text. */
 export interface SourceDocument {
@@ -10,17 +11,41 @@ export interface SourceDocument {
   text: string;
 }
 
-/** Read and convert a file; null when it is binary, unreadable or has no text. */
-export async function loadDocument(path: string): Promise<SourceDocument | null> {
+/** A file read and converted, or why it was left out. */
+export type LoadedFile = { document: SourceDocument } | { skipped: SkipReason };
+
+/** Read and convert a file; says why when it is binary, unreadable or has no text. */
+export async function loadDocument(path: string): Promise<LoadedFile> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch {
-    return null; // removed between the scan and the read
+    return { skipped: "unreadable" }; // no permission, or removed between the scan and the read
   }
-  if (bytes.includes(0)) return null; // binary, whatever its extension says
-  return convertDocument(path, new TextDecoder("utf-8").decode(bytes));
+  if (bytes.includes(0)) return { skipped: "binary" }; // whatever its extension says
+  try {
+    const document = await convertDocument(path, decodeText(bytes));
+    return document ? { document } : { skipped: "empty" };
+  } catch {
+    return { skipped: "unreadable" }; // markup the converter cannot take: the rest of the folder is still indexed
+  }
 }
+
+/**
+ * UTF-8, or else Windows-1252: text that is not valid UTF-8 is nearly always in that
+ * legacy encoding (or Latin-1, its subset), and read that way it keeps its accents.
+ */
+function decodeText(bytes: Buffer): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    // Node's TextDecoder("windows-1252") decodes Latin-1, so bytes 0x80-0x9f (curly quotes, dashes, €) are mapped here.
+    return bytes.toString("latin1").replace(/[\x80-\x9f]/g, (char) => WINDOWS_1252_80_9F[char.charCodeAt(0) - 0x80]);
+  }
+}
+
+/** Windows-1252's characters for bytes 0x80-0x9f; its five unassigned bytes stay as they are. */
+const WINDOWS_1252_80_9F = "\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178";
 
 export async function convertDocument(path: string, source: string): Promise<SourceDocument | null> {
   const ext = extname(path).toLowerCase();

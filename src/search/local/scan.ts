@@ -6,7 +6,8 @@ import { LocalCorpusError } from "./errors.js";
 
 /**
  * Cheap recursive stat scan of a corpus folder: which files would be indexed and
- * their mtime/size, so the cache can tell whether anything changed.
+ * their mtime/size, so the cache can tell whether anything changed. Files over
+ * MAX_FILE_BYTES are listed too: the cache skips them unread, and counts them.
  */
 export interface FileStat {
   path: string;
@@ -35,7 +36,7 @@ export async function scanFolder(root: string): Promise<FileStat[]> {
     if (start > 0) await yieldToEventLoop();
     for (const path of candidates.slice(start, start + STAT_BATCH)) {
       const info = statFile(path);
-      if (info && info.size <= MAX_FILE_BYTES) stats.push(info);
+      if (info) stats.push(info);
     }
   }
   return stats.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -1,4 +1,5 @@
 /** Public shapes of the local document search. */
+import type { CorpusSummary } from "./summary.js";
 
 /** One matching document: its best passages, ready to hand to a summariser. */
 export interface LocalHit {
@@ -25,4 +26,6 @@ export interface LocalSearch {
   search(query: string, opts?: LocalSearchOptions): Promise<LocalHit[]>;
   /** Number of indexed documents (builds or refreshes the index first). */
   documentCount(): Promise<number>;
+  /** Files indexed and files skipped, by reason (builds or refreshes the index first). */
+  summary(): Promise<CorpusSummary>;
 }

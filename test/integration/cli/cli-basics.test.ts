@@ -1,11 +1,11 @@
-import { describe, test, type TestContext } from "node:test";
+import { after, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startStandIn, type StandIn, type StandInOptions } from "../../standin/server.js";
 import { ROOT, runCli } from "../../support/cli.js";
-import { assertReport, assertUsageError, CORPUS, embeddedEnv, listedSources, RESEARCH, TEST_KEY } from "./common.js";
+import { assertReport, assertUsageError, CORPUS, embeddedEnv, escapeRegExp, listedSources, RESEARCH, TEST_KEY } from "./common.js";
 
 const QUESTION = "How does tidal power generate electricity?";
 
@@ -34,6 +34,14 @@ describe("fanout CLI basics", { concurrency: true }, () => {
 
   describe("bad input exits 2 with one line naming the problem, before any model call or store write", () => {
     const missingFolder = path.join(tmpdir(), `fanout-no-such-corpus-${process.pid}`);
+    const outFolder = mkdtempSync(path.join(tmpdir(), "fanout-out-"));
+    const missingOut = path.join(outFolder, "no-such-folder", "report.md");
+    const tooBig = mkdtempSync(path.join(tmpdir(), "fanout-big-corpus-"));
+    writeFileSync(path.join(tooBig, "huge.md"), Buffer.alloc(5 * 1024 * 1024 + 1, "a"));
+    after(() => {
+      rmSync(tooBig, { recursive: true, force: true });
+      rmSync(outFolder, { recursive: true, force: true });
+    });
     const cases: { name: string; args: string[]; env?: Record<string, string | undefined>; pattern: RegExp }[] = [
       { name: "empty question", args: ["   ", ...RESEARCH], pattern: /the question is empty/ },
       { name: "20,001-character question", args: ["x".repeat(20_001), ...RESEARCH], pattern: /question is 20001 characters; the limit is 20000/ },
@@ -60,6 +68,25 @@ describe("fanout CLI basics", { concurrency: true }, () => {
         args: [QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${missingFolder}`],
         pattern: new RegExp(`local corpus folder does not exist: ${missingFolder}$`),
       },
+      {
+        name: "search_api=local with a folder whose only file is too big",
+        args: [QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${tooBig}`],
+        pattern: new RegExp(`local corpus folder has no file that can be indexed \\(skipped: 1 over 5 MB\\): ${escapeRegExp(tooBig)}$`),
+      },
+      { name: "--thread \"\"", args: [QUESTION, ...RESEARCH, "--thread", ""], pattern: /--thread is empty/ },
+      { name: "a thread id with a newline", args: [QUESTION, ...RESEARCH, "--thread", "a\nb"], pattern: /thread id "a\\nb" has a control character/ },
+      {
+        name: "a bad FANOUT_ environment value",
+        args: [QUESTION, ...RESEARCH],
+        env: { FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: "lots" },
+        pattern: /bad value "lots" for FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: expected a whole number from 1 to 20$/,
+      },
+      {
+        name: "--out in a folder that does not exist",
+        args: [QUESTION, ...RESEARCH, "--out", missingOut],
+        pattern: new RegExp(`--out ${escapeRegExp(missingOut)}: the folder ${escapeRegExp(path.dirname(missingOut))} does not exist$`),
+      },
+      { name: "--out naming a folder", args: [QUESTION, ...RESEARCH, "--out", outFolder], pattern: new RegExp(`--out ${escapeRegExp(outFolder)} is a folder`) },
     ];
     for (const { name, args, env: extra, pattern } of cases) {
       test(name, async (t) => {
@@ -82,10 +109,11 @@ describe("fanout CLI basics", { concurrency: true }, () => {
     assert.match(lines[0], /^thread: [0-9a-f-]{36}$/);
     assert.doesNotMatch(result.stderr, /\x1b/, "no terminal escapes when stderr is not a TTY");
     assert.ok(lines.slice(1).every((line) => /^\[\d\d:\d\d\] \S/.test(line)), `timestamped progress lines:\n${result.stderr}`);
+    assert.match(lines[1], /^\[\d\d:\d\d\] local corpus: 10 files indexed$/, "what the corpus holds comes first");
     assert.ok(lines.some((l) => / stage: researching$/.test(l)));
     assert.ok(lines.some((l) => / stage: writing report$/.test(l)));
     assert.equal(lines.filter((l) => / unit started: /.test(l)).length, 3);
-    assert.equal(lines.filter((l) => / unit finished \(\d+ sources\): /.test(l)).length, 3);
+    assert.equal(lines.filter((l) => / unit finished \(\d+ sources?\): /.test(l)).length, 3);
     assertReport(result.stdout);
     const cited = listedSources(result.stdout);
     assert.ok(cited.length > 0, "the report lists sources");

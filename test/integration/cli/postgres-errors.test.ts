@@ -7,18 +7,17 @@ const PASSWORD = "s3cret";
 /** Nothing listens on port 1, and OPENAI_BASE_URL points nowhere: any model call would fail with exit 1, not 2. */
 const NOWHERE = { OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: TEST_KEY, FANOUT_PG_SCHEMA: undefined };
 
-describe("a Postgres store that cannot be opened exits 2 fast, naming the server and never the password", { concurrency: true }, () => {
+// "Within 5 s" is a promise about opening the store, so test/unit/checkpoint/postgres-connect.test.ts times
+// openCheckpointer in-process. Timed here, the bound would also take in process start-up on a busy machine.
+describe("a Postgres store that cannot be opened exits 2, naming the server and never the password", { concurrency: true }, () => {
   const unreachable = `postgres://fanout:${PASSWORD}@127.0.0.1:1/nodb`;
   const commands = { "fanout threads": ["threads"], 'fanout "<question>"': ["How does tidal power generate electricity?", ...RESEARCH] };
   for (const [name, args] of Object.entries(commands)) {
     test(`unreachable server: ${name}`, async () => {
-      const started = Date.now();
       const result = await runCli(args, { env: { ...NOWHERE, POSTGRES_URI: unreachable } });
-      const took = Date.now() - started;
       assertUsageError(result, /127\.0\.0\.1:1\b/);
       assert.match(result.stderr, /connection refused/);
       assert.ok(!result.stderr.includes(PASSWORD), result.stderr);
-      assert.ok(took < 5_000, `took ${took} ms`);
     });
   }
 

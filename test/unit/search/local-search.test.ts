@@ -5,7 +5,8 @@ import { basename, join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { getCorpusIndex } from "../../../src/search/local/cache.js";
-import { createLocalSearch, LocalCorpusError } from "../../../src/search/local/index.js";
+import { MAX_FILE_BYTES } from "../../../src/search/local/scan.js";
+import { createLocalSearch, describeCorpus, LocalCorpusError } from "../../../src/search/local/index.js";
 
 const corpus = fileURLToPath(new URL("../../fixtures/corpus", import.meta.url));
 
@@ -178,6 +179,28 @@ describe("what gets indexed", () => {
     assert.equal((await local.search("tapirs")).length, 1);
   });
 
+  it("counts the files it skips, by reason, and says so in one line", async () => {
+    const dir = await folderWith("counted", {
+      "visible.md": "# Visible\n\nQuokkas smile.",
+      "also.txt": "Tapirs swim.",
+      "binary.txt": Buffer.from([81, 0, 1, 2]),
+      "big.md": Buffer.alloc(MAX_FILE_BYTES + 1, "a"),
+      "blank.md": "  \n",
+      "data.json": "{}",
+      ".hidden.md": "hidden",
+    });
+    const summary = await createLocalSearch(dir).summary();
+    assert.deepEqual(summary, { indexed: 2, skipped: { too_large: 1, binary: 1, unreadable: 0, empty: 1 } });
+    assert.equal(describeCorpus(summary), "2 files indexed, 3 skipped (1 over 5 MB, 1 binary, 1 empty)");
+    assert.equal(describeCorpus({ indexed: 1, skipped: { too_large: 0, binary: 0, unreadable: 0, empty: 0 } }), "1 file indexed");
+  });
+
+  it("reads a file that is not UTF-8 as Windows-1252 instead of mangling it", async () => {
+    const latin1 = Buffer.from("Caf\xe9 cr\xe8me: the na\xefve barista\x92s notes on espresso.", "latin1");
+    const [hit] = await createLocalSearch(await folderWith("latin1", { "notes.txt": latin1 })).search("espresso barista");
+    assert.match(hit.content, /Café crème: the naïve barista’s notes/);
+  });
+
   it("indexes a junk HTML page without throwing", { timeout: 60_000 }, async () => {
     const junk = `<html><head><script>${"x=1;".repeat(100_000)}</script></head><body>
       <img src="data:image/png;base64,${"AAAA".repeat(200_000)}"><p>Narwhals have one long tooth.</p>
@@ -212,6 +235,13 @@ describe("corpus errors", () => {
     const useless = await folderWith("useless", { "a.png": Buffer.from([137, 80, 78, 71, 0]), "b.txt": Buffer.from([0, 0]), "c.md": "  \n" });
     assert.equal((await problemOf(useless)).problem, "empty");
     await assert.rejects(createLocalSearch(useless).documentCount(), LocalCorpusError);
+  });
+
+  it("a folder whose only files are too big says so", async () => {
+    const dir = await folderWith("too-big", { "a.md": Buffer.alloc(MAX_FILE_BYTES + 1, "a"), "b.txt": Buffer.alloc(MAX_FILE_BYTES + 10, "b") });
+    const error = await problemOf(dir);
+    assert.equal(error.problem, "empty");
+    assert.equal(error.message, `the local corpus folder has no file that can be indexed (skipped: 2 over 5 MB): ${dir}`);
   });
 
   it("reports a file given as the folder, and a blank setting", async () => {
