@@ -52,11 +52,6 @@ export function getCorpusIndex(folder: string): Promise<CorpusIndex> {
   return run;
 }
 
-/** Forget every cached index (tests, or a long-lived process that switches corpora). */
-export function clearLocalSearchCache(): void {
-  folders.clear();
-}
-
 async function refresh(root: string, state: FolderState): Promise<CorpusIndex> {
   const stats = await scanFolder(root);
   const signature = stats.map((s) => `${s.path}\0${s.mtimeMs}\0${s.size}`).join("\n");

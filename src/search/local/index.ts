@@ -9,9 +9,7 @@ import { getCorpusIndex } from "./cache.js";
 import { groupHits } from "./hits.js";
 import type { LocalHit, LocalSearch, LocalSearchOptions } from "./types.js";
 
-export { LocalCorpusError, type LocalCorpusProblem } from "./errors.js";
-export { clearLocalSearchCache } from "./cache.js";
-export type { LocalHit, LocalSearch, LocalSearchOptions } from "./types.js";
+export { LocalCorpusError } from "./errors.js";
 
 const DEFAULT_MAX_RESULTS = 5;
 
