@@ -5,11 +5,6 @@ import { LocalCorpusError } from "./errors.js";
 import { loadDocument } from "./loader.js";
 import { type FileStat, scanFolder } from "./scan.js";
 
-/**
- * One index per absolute folder path, kept for the life of the process. Every
- * lookup re-runs the cheap stat scan; the index is rebuilt only when a file was
- * added, removed, or changed mtime/size, and then only changed files are re-read.
- */
 interface FileEntry {
   mtimeMs: number;
   size: number;
@@ -29,6 +24,11 @@ interface FolderState {
 /** HTML conversion is CPU-bound; a little concurrency only overlaps the file reads. */
 const LOAD_CONCURRENCY = 8;
 
+/**
+ * One index per absolute folder path, kept for the life of the process. Every
+ * lookup re-runs the cheap stat scan; the index is rebuilt only when a file was
+ * added, removed, or changed mtime/size, and then only changed files are re-read.
+ */
 const folders = new Map<string, FolderState>();
 
 /** The up-to-date index of a folder; throws `LocalCorpusError` when it is missing or has no documents. */

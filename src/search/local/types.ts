@@ -1,4 +1,4 @@
-/** Public shapes of the local document search. */
+// Public shapes of the local document search.
 
 /** One matching document: its best passages, ready to hand to a summariser. */
 export interface LocalHit {
