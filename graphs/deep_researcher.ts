@@ -1,12 +1,13 @@
 /**
  * The whole Fanout graph on one page.
  *
- *   clarify_with_user → write_research_brief → research_supervisor → final_report
+ *   clarify_with_user → write_research_brief → research_supervisor → final_report_generation
  *   research_supervisor:  supervisor ⇄ supervisor_tools ─Send→ research_unit (×N) → supervisor
  *   research_unit:        researcher ⇄ researcher_tools → compress_research
  *
  * Nodes that route with Command declare `ends` and have no edges out, so
  * LangGraph follows only the Command and Studio still draws the edges.
+ * Each graph is compiled with a name, which traces show for its run.
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
@@ -44,7 +45,7 @@ export function buildResearcherGraph(tools: StructuredToolInterface[] = []) {
     .addEdge(START, "researcher")
     .addEdge("researcher", "researcher_tools")
     .addEdge("compress_research", END)
-    .compile();
+    .compile({ name: "researcher" });
 }
 
 export function buildSupervisorGraph(tools: StructuredToolInterface[] = []) {
@@ -55,7 +56,7 @@ export function buildSupervisorGraph(tools: StructuredToolInterface[] = []) {
     .addEdge(START, "supervisor")
     .addEdge("supervisor", "supervisor_tools")
     .addEdge("research_unit", "supervisor")
-    .compile();
+    .compile({ name: "supervisor" });
 }
 
 export function buildDeepResearcher(options: BuildOptions = {}) {

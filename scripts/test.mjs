@@ -1,7 +1,14 @@
-// Runs every *.test.ts under test/ with node's own test runner (Node 20 has no --test globs).
+// Runs the node:test suites: every *.test.ts under the folders (or files) given, by default the
+// three tiers below. Node 20 has no --test globs, so this finds the files. The conformance suite
+// runs under Vitest instead (npm run test:conformance).
+//   node scripts/test.mjs                          unit, stand-in and integration tests
+//   node scripts/test.mjs test/unit test/standin   npm run test:unit (no build needed)
+//   node scripts/test.mjs test/integration         npm run test:int (needs npm run build)
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
+
+const TIERS = ["test/unit", "test/standin", "test/integration"];
 
 function findTests(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -11,7 +18,11 @@ function findTests(dir) {
   });
 }
 
-const filters = process.argv.slice(2);
-const files = findTests("test").filter((file) => filters.length === 0 || filters.some((f) => file.includes(f))).sort();
+const roots = process.argv.length > 2 ? process.argv.slice(2) : TIERS;
+const files = roots.flatMap((root) => (statSync(root).isDirectory() ? findTests(root) : [root])).sort();
+if (files.length === 0) {
+  console.error(`no *.test.ts under ${roots.join(", ")}`);
+  process.exit(1);
+}
 const result = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...files], { stdio: "inherit" });
 process.exit(result.status ?? 1);

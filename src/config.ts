@@ -1,11 +1,6 @@
 import { z } from "zod";
 import type { RunnableConfig } from "@langchain/core/runnables";
 
-/**
- * The one place where every setting and its default is defined.
- * Keys are snake_case because that is how users set them (Studio, CLI, env);
- * they keep Open Deep Research's names where the same setting exists.
- */
 const modelSpec = z
   .string()
   .regex(/^[a-z][a-z0-9_-]*:.+$/, "a model as provider:model, e.g. openai:gpt-4.1");
@@ -20,6 +15,11 @@ const booleanLike = z.preprocess((value) => {
   return value;
 }, z.boolean());
 
+/**
+ * The one place where every setting and its default is defined.
+ * Keys are snake_case because that is how users set them (Studio, CLI, env);
+ * they keep Open Deep Research's names where the same setting exists.
+ */
 export const ConfigurationSchema = z
   .object({
     allow_clarification: booleanLike
@@ -194,6 +194,8 @@ export function configurationFromPairs(pairs: string[]): Record<string, string> 
   return settings;
 }
 
+const cache = new WeakMap<object, Configuration>();
+
 /**
  * Reads the run's configuration: defaults, then FANOUT_* environment
  * variables, then the run's `configurable` (Studio, CLI), later ones winning.
@@ -202,8 +204,6 @@ export function configurationFromPairs(pairs: string[]): Record<string, string> 
  * strict.
  * Memoised per configurable object, because every node calls it.
  */
-const cache = new WeakMap<object, Configuration>();
-
 export function readConfiguration(config?: RunnableConfig & { context?: unknown }): Configuration {
   const configurable = (config?.configurable ?? {}) as Record<string, unknown>;
   const cached = cache.get(configurable);

@@ -3,7 +3,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 /** Progress events nodes emit on the "custom" stream, for the CLI and Studio. */
 export type ProgressEvent =
   | { type: "unit_started"; id: string; topic: string }
-  | { type: "sources_found"; count: number; urls: string[] }
+  | { type: "sources_found"; urls: string[] }
   | { type: "tool_failed"; tool: string; error: string };
 
 /** Emits an event when someone is streaming "custom"; a no-op otherwise. */

@@ -29,7 +29,7 @@ export type CliArgs =
   | { command: "prune"; olderThan?: string; thread?: string };
 
 
-const OPTIONS = {
+export const OPTIONS = {
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
   thread: { type: "string", short: "t" },

@@ -44,7 +44,7 @@ function sourcesOf(message: ToolMessage): Source[] {
 }
 
 function reportProgress(config: LangGraphRunnableConfig, replies: ToolMessage[], sources: Source[]): void {
-  if (sources.length > 0) emitProgress(config, { type: "sources_found", count: sources.length, urls: sources.map((s) => s.url) });
+  if (sources.length > 0) emitProgress(config, { type: "sources_found", urls: sources.map((s) => s.url) });
   for (const reply of replies) {
     if (reply.status === "error") emitProgress(config, { type: "tool_failed", tool: reply.name ?? "", error: String(reply.content) });
   }

@@ -1,8 +1,8 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { CheckpointSaverTestInitializer } from "@langchain/langgraph-checkpoint-validation";
 import { dropSchema } from "../support/postgres.js";
 import { openCheckpointer } from "../../src/checkpoint/open.js";
 import type { OpenedCheckpointer } from "../../src/checkpoint/types.js";
-import type { CheckpointerTestInitializer } from "./initializer.js";
 
 const live = new Map<BaseCheckpointSaver, { opened: OpenedCheckpointer; schema: string }>();
 let counter = 0;
@@ -15,7 +15,7 @@ function uri(): string {
 
 
 /** Each checkpointer gets its own schema (the suite needs isolated storage), dropped afterwards. */
-const initializer: CheckpointerTestInitializer = {
+const initializer: CheckpointSaverTestInitializer<BaseCheckpointSaver> = {
   checkpointerName: "@langchain/langgraph-checkpoint-postgres",
   async createCheckpointer() {
     counter += 1;

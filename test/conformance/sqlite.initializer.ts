@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { CheckpointSaverTestInitializer } from "@langchain/langgraph-checkpoint-validation";
 import { openCheckpointer } from "../../src/checkpoint/open.js";
 import type { OpenedCheckpointer } from "../../src/checkpoint/types.js";
-import type { CheckpointerTestInitializer } from "./initializer.js";
 
 const live = new Map<BaseCheckpointSaver, { opened: OpenedCheckpointer; home: string }>();
 
 /** Each checkpointer gets a fresh FANOUT_HOME, opened exactly as the app opens it. */
-const initializer: CheckpointerTestInitializer = {
+const initializer: CheckpointSaverTestInitializer<BaseCheckpointSaver> = {
   checkpointerName: "@langchain/langgraph-checkpoint-sqlite",
   async createCheckpointer() {
     const home = mkdtempSync(join(tmpdir(), "fanout-conformance-"));

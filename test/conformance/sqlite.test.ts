@@ -1,4 +1,4 @@
+import { validate } from "@langchain/langgraph-checkpoint-validation";
 import initializer from "./sqlite.initializer.js";
-import { registerConformance } from "./run.js";
 
-await registerConformance(initializer);
+validate(initializer);

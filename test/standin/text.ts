@@ -36,7 +36,7 @@ export function wordCount(text: string): number {
 /** Sentences of three words or more. */
 export function sentences(text: string): string[] {
   return squash(text)
-    .split(/(?<=[.!?])\s+(?=["'(\[]?[A-Z0-9])/)
+    .split(/(?<=[.!?])\s+(?=["'([]?[A-Z0-9])/)
     .map((sentence) => sentence.trim())
     .filter((sentence) => wordCount(sentence) >= 3);
 }
@@ -100,7 +100,7 @@ export function stripUrls(text: string): string {
   return text.replace(URL_CANDIDATE, (raw) => ` ${raw.slice(trimUrl(raw).length)}`);
 }
 
-export interface TagBlock {
+interface TagBlock {
   tag: string;
   inner: string;
 }

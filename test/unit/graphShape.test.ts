@@ -5,7 +5,12 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ROOT } from "../support/cli.js";
 
-type Drawable = { getGraphAsync(options: { xray: boolean }): Promise<{ nodes: Record<string, unknown>; edges: { source: string; target: string }[] }>; checkpointer?: unknown };
+type Drawable = {
+  getGraphAsync(options: { xray: boolean }): Promise<{ nodes: Record<string, unknown>; edges: { source: string; target: string }[] }>;
+  getSubgraphsAsync(namespace: undefined, recurse: boolean): AsyncIterable<[string, { name?: string }]>;
+  checkpointer?: unknown;
+  name?: string;
+};
 
 /** The graph exactly as langgraph.json names it for the dev server and Studio. */
 async function loadLanggraphJsonGraph(): Promise<Drawable> {
@@ -37,4 +42,12 @@ test("Studio can draw the whole graph, subgraphs expanded, with every routed edg
     assert.ok(edges.has(edge), `missing ${edge}; have:\n${[...edges].join("\n")}`);
   }
   assert.ok([...edges].some((edge) => edge.startsWith("research_supervisor:supervisor_tools -> research_supervisor:research_unit")), "the Send fan-out is drawn");
+});
+
+test("every graph is compiled with its name, so traces name the subgraph runs", async () => {
+  const graph = await loadLanggraphJsonGraph();
+  assert.equal(graph.name, "deep_researcher");
+  const names: Record<string, string | undefined> = {};
+  for await (const [namespace, subgraph] of graph.getSubgraphsAsync(undefined, true)) names[namespace] = subgraph.name;
+  assert.deepEqual(names, { research_supervisor: "supervisor", "research_supervisor|research_unit": "researcher" });
 });

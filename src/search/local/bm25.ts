@@ -1,12 +1,3 @@
-/**
- * Okapi BM25 over pre-tokenised passages.
- *
- * score(q, p) = Σ_t idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·|p|/avgdl))
- * idf(t)      = ln(1 + (N − df + 0.5) / (df + 0.5))   (Lucene's form: never negative)
- *
- * `search` returns passage ids with scores, best first: the seam where a vector
- * ranker and reciprocal-rank fusion can later be combined with it.
- */
 export interface Bm25Params {
   k1: number;
   b: number;
@@ -25,6 +16,15 @@ interface Postings {
   tfs: number[];
 }
 
+/**
+ * Okapi BM25 over pre-tokenised passages.
+ *
+ * score(q, p) = Σ_t idf(t) · tf·(k1+1) / (tf + k1·(1 − b + b·|p|/avgdl))
+ * idf(t)      = ln(1 + (N − df + 0.5) / (df + 0.5))   (Lucene's form: never negative)
+ *
+ * `search` returns passage ids with scores, best first: the seam where a vector
+ * ranker and reciprocal-rank fusion can later be combined with it.
+ */
 export class Bm25 {
   readonly params: Bm25Params;
   private readonly postings = new Map<string, Postings>();

@@ -6,11 +6,6 @@ import { loadDocument } from "./loader.js";
 import { type FileStat, MAX_FILE_BYTES, scanFolder } from "./scan.js";
 import { type CorpusSummary, describeSkipped, type SkipReason, summarise } from "./summary.js";
 
-/**
- * One index per absolute folder path, kept for the life of the process. Every
- * lookup re-runs the cheap stat scan; the index is rebuilt only when a file was
- * added, removed, or changed mtime/size, and then only changed files are re-read.
- */
 interface FileEntry {
   mtimeMs: number;
   size: number;
@@ -33,6 +28,11 @@ interface FolderState {
 /** HTML conversion is CPU-bound; a little concurrency only overlaps the file reads. */
 const LOAD_CONCURRENCY = 8;
 
+/**
+ * One index per absolute folder path, kept for the life of the process. Every
+ * lookup re-runs the cheap stat scan; the index is rebuilt only when a file was
+ * added, removed, or changed mtime/size, and then only changed files are re-read.
+ */
 const folders = new Map<string, FolderState>();
 
 /** The up-to-date index of a folder; throws `LocalCorpusError` when it is missing or has no documents. */
@@ -60,11 +60,6 @@ export function getCorpusIndex(folder: string): Promise<CorpusIndex> {
 export async function getCorpusSummary(folder: string): Promise<CorpusSummary> {
   await getCorpusIndex(folder);
   return folders.get(resolve(folder))!.summary;
-}
-
-/** Forget every cached index (tests, or a long-lived process that switches corpora). */
-export function clearLocalSearchCache(): void {
-  folders.clear();
 }
 
 async function refresh(root: string, state: FolderState): Promise<CorpusIndex> {

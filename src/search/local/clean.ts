@@ -1,4 +1,4 @@
-/** Text clean-up shared by every file type, so junk never reaches passages or the tokenizer. */
+// Text clean-up shared by every file type, so junk never reaches passages or the tokenizer.
 
 /** data: URIs (inline images, fonts) can be megabytes of base64. */
 const DATA_URI = /data:[\w.+-]+\/[\w.+-]+(?:;[\w.+-]+=[\w.+-]+)*(?:;base64)?,[^\s"'()<>]*/gi;

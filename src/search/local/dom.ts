@@ -1,8 +1,7 @@
-/**
- * Iterative DOM helpers for pathological pages: Readability slows down sharply
- * with nesting depth on linkedom (seconds at ~400 levels) and turndown recurses
- * once per level, so very deep pages overflow the stack. Neither helper recurses.
- */
+// Iterative DOM helpers for pathological pages: Readability slows down sharply
+// with nesting depth on linkedom (seconds at ~400 levels) and turndown recurses
+// once per level, so very deep pages overflow the stack. Neither helper recurses.
+
 export interface DomShape {
   elements: number;
   depth: number;

@@ -4,11 +4,6 @@ import TurndownService from "turndown";
 import { stripDataUris, stripScriptsAndStyles } from "./clean.js";
 import { measureDom, plainText } from "./dom.js";
 
-/**
- * HTML -> readable markdown: Readability on a linkedom DOM picks the article,
- * turndown renders it. When Readability finds nothing (or throws on a huge or
- * odd page) the cleaned body is rendered instead.
- */
 export interface HtmlText {
   title: string;
   markdown: string;
@@ -28,6 +23,11 @@ const TURNDOWN_MAX_DEPTH = 300;
 
 const turndown = createTurndown();
 
+/**
+ * HTML -> readable markdown: Readability on a linkedom DOM picks the article,
+ * turndown renders it. When Readability finds nothing (or throws on a huge or
+ * odd page) the cleaned body is rendered instead.
+ */
 export function htmlToMarkdown(html: string): HtmlText {
   const shell = toShell(stripScriptsAndStyles(stripDataUris(html)));
   const document = parseDocument(shell);

@@ -9,10 +9,8 @@ import { getCorpusIndex, getCorpusSummary } from "./cache.js";
 import { groupHits } from "./hits.js";
 import type { LocalHit, LocalSearch, LocalSearchOptions } from "./types.js";
 
-export { LocalCorpusError, type LocalCorpusProblem } from "./errors.js";
-export { clearLocalSearchCache } from "./cache.js";
-export { describeCorpus, type CorpusSummary, type SkipReason } from "./summary.js";
-export type { LocalHit, LocalSearch, LocalSearchOptions } from "./types.js";
+export { LocalCorpusError } from "./errors.js";
+export { describeCorpus } from "./summary.js";
 
 const DEFAULT_MAX_RESULTS = 5;
 

@@ -1,4 +1,3 @@
-/** Markdown is indexed as is; only YAML front matter is lifted off (its title is kept). */
 export interface MarkdownText {
   title: string | null;
   markdown: string;
@@ -8,6 +7,7 @@ const FRONT_MATTER = /^(?:\uFEFF)?---[ \t]*\r?\n([\s\S]*?)\r?\n(?:---|\.\.\.)[ \
 const FRONT_MATTER_TITLE = /^title:[ \t]*(.+?)[ \t]*$/m;
 const FENCE = /^(`{3,}|~{3,})/;
 
+/** Markdown is indexed as is; only YAML front matter is lifted off (its title is kept). */
 export function readMarkdown(source: string): MarkdownText {
   const front = FRONT_MATTER.exec(source);
   const markdown = front ? source.slice(front[0].length) : source;

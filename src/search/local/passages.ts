@@ -1,8 +1,3 @@
-/**
- * Split a document into passages of roughly 800–1,500 characters along headings
- * and paragraphs. Over-long paragraphs are cut at a sentence end, else at a space,
- * so a word is never split (only a space-free run longer than `maxChars` is).
- */
 export interface PassageOptions {
   /** A heading starts a new passage once the current one has this many characters. */
   minChars: number;
@@ -13,6 +8,11 @@ export const DEFAULT_PASSAGES: PassageOptions = { minChars: 800, maxChars: 1500 
 
 const HEADING = /^#{1,6}\s/;
 
+/**
+ * Split a document into passages of roughly 800–1,500 characters along headings
+ * and paragraphs. Over-long paragraphs are cut at a sentence end, else at a space,
+ * so a word is never split (only a space-free run longer than `maxChars` is).
+ */
 export function splitPassages(text: string, options: PassageOptions = DEFAULT_PASSAGES): string[] {
   const { minChars, maxChars } = options;
   const passages: string[] = [];

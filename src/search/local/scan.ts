@@ -4,11 +4,6 @@ import { extname, join } from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { LocalCorpusError } from "./errors.js";
 
-/**
- * Cheap recursive stat scan of a corpus folder: which files would be indexed and
- * their mtime/size, so the cache can tell whether anything changed. Files over
- * MAX_FILE_BYTES are listed too: the cache skips them unread, and counts them.
- */
 export interface FileStat {
   path: string;
   mtimeMs: number;
@@ -28,6 +23,11 @@ export const MAX_FOLDERS = 20_000;
  */
 const STAT_BATCH = 250;
 
+/**
+ * Cheap recursive stat scan of a corpus folder: which files would be indexed and
+ * their mtime/size, so the cache can tell whether anything changed. Files over
+ * MAX_FILE_BYTES are listed too: the cache skips them unread, and counts them.
+ */
 export async function scanFolder(root: string): Promise<FileStat[]> {
   await assertDirectory(root);
   const candidates = await listCandidates(root);

@@ -1,11 +1,11 @@
+const VOWEL = /[aeiouy]/;
+
 /**
  * A deliberately small English suffix stripper (plurals, -ing, -ed, final -e).
  * It only has to map related forms to the same key for both query and passages,
  * so consistency matters more than producing real words: "tides"/"tide" -> "tid",
  * "running"/"runs" -> "run", "studies"/"studied" -> "study".
  */
-const VOWEL = /[aeiouy]/;
-
 export function stem(word: string): string {
   if (word.length <= 3 || !/^[a-z]+$/.test(word)) return word;
   let w = stripPlural(word);

@@ -1,16 +1,10 @@
 import { stem } from "./stem.js";
 
-/**
- * Lowercase word tokens for BM25: runs of unicode letters/digits, accents folded,
- * English stopwords dropped, light stemming. Chinese/Japanese runs (no spaces)
- * become overlapping character bigrams so they are still searchable.
- */
-
 /** Longer "words" are base64, hashes or minified junk, never useful to match. */
 const MAX_TOKEN_LENGTH = 40;
 
 const WORD = /[\p{L}\p{N}]+/gu;
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^\p{ASCII}]/u;
 const CJK_CHAR = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 const CJK_OR_NOT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+|[^\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+/gu;
 const COMBINING_MARKS = /\p{M}+/gu;
@@ -26,6 +20,11 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   ).split(" "),
 );
 
+/**
+ * Lowercase word tokens for BM25: runs of unicode letters/digits, accents folded,
+ * English stopwords dropped, light stemming. Chinese/Japanese runs (no spaces)
+ * become overlapping character bigrams so they are still searchable.
+ */
 export function tokenize(text: string): string[] {
   const tokens: string[] = [];
   const folded = text.normalize("NFKD").replace(COMBINING_MARKS, "").toLowerCase();

@@ -1,4 +1,4 @@
-/** Public shapes of the local document search. */
+// Public shapes of the local document search.
 import type { CorpusSummary } from "./summary.js";
 
 /** One matching document: its best passages, ready to hand to a summariser. */

@@ -107,6 +107,7 @@ describe("fanout CLI basics", { concurrency: true }, () => {
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stderr.trimEnd().split("\n");
     assert.match(lines[0], /^thread: [0-9a-f-]{36}$/);
+    // eslint-disable-next-line no-control-regex -- ESC is exactly what must not appear
     assert.doesNotMatch(result.stderr, /\x1b/, "no terminal escapes when stderr is not a TTY");
     assert.ok(lines.slice(1).every((line) => /^\[\d\d:\d\d\] \S/.test(line)), `timestamped progress lines:\n${result.stderr}`);
     assert.match(lines[1], /^\[\d\d:\d\d\] local corpus: 10 files indexed$/, "what the corpus holds comes first");

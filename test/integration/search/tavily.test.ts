@@ -5,7 +5,7 @@
 import { after, before, beforeEach, describe, it, mock } from "node:test";
 import { describeError } from "../../../src/util/errors.js";
 import assert from "node:assert/strict";
-import type { BaseMessage, ToolMessage } from "@langchain/core/messages";
+import type { ToolMessage } from "@langchain/core/messages";
 import { preflight } from "../../../src/cli/run.js";
 import { ConfigurationError, parseConfiguration } from "../../../src/config.js";
 import { runToolCall } from "../../../src/researcher/runToolCall.js";
