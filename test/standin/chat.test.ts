@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
-import { chatModel, suiteStandIn } from "./helpers.js";
+import { chatModel, postJson, suiteStandIn } from "./helpers.js";
 import type { StandIn } from "./types.js";
 
 const search = tool(async () => "", {
@@ -59,6 +59,15 @@ describe("stand-in chat completions", () => {
     assert.equal(standIn.requests()[0]!.schemaName, "lookup");
   });
 
+  it("honours tool_choice none and required", async () => {
+    const none = await chatModel(standIn).bindTools([search], { tool_choice: "none" }).invoke("Peat bogs and carbon");
+    assert.equal(none.tool_calls?.length ?? 0, 0);
+    assert.ok((none.content as string).length > 0);
+    const model = chatModel(standIn).bindTools([lookup], { tool_choice: "required" });
+    const required = await model.invoke("Peat bogs and carbon");
+    assert.equal(required.tool_calls?.[0]?.name, "lookup");
+  });
+
   it("gives withStructuredOutput (json_schema, the gpt-4.1 default) a parsed object", async () => {
     const Clarify = z.object({ need_clarification: z.boolean(), question: z.string(), verification: z.string() });
     const result = await chatModel(standIn).withStructuredOutput(Clarify).invoke("What is the state of sodium-ion batteries?");
@@ -108,6 +117,16 @@ describe("stand-in chat completions", () => {
     assert.equal(result.steps.length, 2);
     assert.ok(result.steps.every((step) => step.length > 0));
     assert.equal(result.budget, 5);
+  });
+
+  it("answers json_object mode with a JSON object", async () => {
+    const { status, json } = await postJson(`${standIn.url}/chat/completions`, {
+      model: "gpt-4.1",
+      response_format: { type: "json_object" },
+      messages: [{ role: "user", content: "Give JSON about owls" }],
+    });
+    assert.equal(status, 200);
+    assert.equal(typeof JSON.parse(json.choices[0].message.content), "object");
   });
 
   it("logs each request's topic as the first user message", async () => {

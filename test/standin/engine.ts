@@ -1,18 +1,27 @@
 /**
- * Stand-in server (a test tool): the state behind the HTTP routes (settings, counters, request
- * log) and a chat completion's lifecycle: parse → log → latency → behaviour hook → default role → respond.
+ * Stand-in server (a test tool): the state behind the HTTP routes (settings, counters,
+ * faults, request log) and the model endpoints' request lifecycle:
+ * parse → log → latency → fault → behaviour hook → default role → respond.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { completionBody } from "./completion.js";
+import { completionBody, usageOf } from "./completion.js";
 import { DEFAULTS, mergeConfig } from "./config.js";
+import { embeddingsBody } from "./embeddings.js";
+import { FaultPlan } from "./faults.js";
 import { HttpError, parseJson, pause, readBody, sendError, sendJson } from "./http.js";
-import { ChatBody, describeIssues, parseChat } from "./request.js";
+import { ChatBody, EmbeddingsBody, describeIssues, parseChat } from "./request.js";
 import { defaultReply, type Reply } from "./roles.js";
-import type { LoggedRequest, ParsedRequest, ResolvedConfig, ScriptedReply, StandInConfig } from "./types.js";
+import { chunksFor, writeStream } from "./sse.js";
+import type { LoggedRequest, ParsedRequest, ResolvedConfig, Route, ScriptedReply, StandInConfig } from "./types.js";
 import { Counters } from "./stats.js";
 import { FakeTavily } from "./tavily.js";
 
 const LOG_LIMIT = 10_000;
+
+const FAULT_MESSAGES: Record<number, string> = {
+  429: "Rate limit reached for requests (stand-in fault). Please try again in 0ms.",
+  500: "The server had an error while processing your request (stand-in fault).",
+};
 
 /** Stops work when the client hangs up, so in-flight counts and hangs end with the connection. */
 function clientGone(res: ServerResponse): AbortSignal {
@@ -23,15 +32,25 @@ function clientGone(res: ServerResponse): AbortSignal {
   return controller.signal;
 }
 
+type Outcome = { status: number };
+
 export class Engine {
   config: ResolvedConfig = DEFAULTS;
   readonly counters = new Counters();
   readonly tavily = new FakeTavily(this.counters);
+  private faults = new FaultPlan(DEFAULTS.faults.seed);
+  private jitter = this.faults.jitterSource();
   private log: LoggedRequest[] = [];
   private seq = 0;
 
   configure(patch: StandInConfig): void {
+    const seedChanged = patch.faults?.seed !== undefined && patch.faults.seed !== this.config.faults.seed;
     this.config = mergeConfig(this.config, patch);
+    if (seedChanged) this.reseed();
+  }
+
+  failNext(count: number, status: number, message?: string): void {
+    this.faults.failNext(count, status, message);
   }
 
   reset(): void {
@@ -39,21 +58,30 @@ export class Engine {
     this.log = [];
     this.seq = 0;
     this.tavily.reset();
+    this.reseed();
   }
 
   requests(): LoggedRequest[] {
     return this.log.map((entry) => ({ ...entry, toolNames: [...entry.toolNames] }));
   }
 
-  /** Answers one chat completion request, keeping counters and the log right however it ends. */
-  async chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private reseed(): void {
+    this.faults.reseed(this.config.faults.seed);
+    this.jitter = this.faults.jitterSource();
+  }
+
+  /** Runs one model request, keeping counters and the log right however it ends. */
+  async run(route: Route, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const signal = clientGone(res);
-    const entry = this.logEntry();
+    const entry = this.logEntry(route);
     this.counters.enter();
+    let role: string | undefined;
     let status = 500;
     try {
-      status = await this.answer(req, res, signal, entry);
-      if (signal.aborted) status = 499;
+      const outcome = await this.dispatch(route, req, res, signal, entry, (known) => {
+        role = known;
+      });
+      status = signal.aborted ? 499 : outcome.status;
     } catch (error) {
       status = error instanceof HttpError ? error.status : 500;
       const message = error instanceof Error ? error.message : String(error);
@@ -61,21 +89,54 @@ export class Engine {
     } finally {
       entry.status = status;
       entry.durationMs = Date.now() - entry.time;
-      this.counters.leave(entry.role === "invalid" ? undefined : entry.role);
+      this.counters.leave(role, status);
     }
   }
 
-  private logEntry(): LoggedRequest {
+  private logEntry(route: Route): LoggedRequest {
     this.seq += 1;
-    const entry: LoggedRequest = { seq: this.seq, time: Date.now(), role: "invalid", model: "", topic: "", toolNames: [], status: 0, durationMs: 0 };
+    const entry: LoggedRequest = { seq: this.seq, time: Date.now(), route, role: "invalid", model: "", topic: "", toolNames: [], stream: false, status: 0, durationMs: 0 };
     this.log.push(entry);
     if (this.log.length > LOG_LIMIT) this.log.shift();
     return entry;
   }
 
-  /** Returns the HTTP status sent. */
-  private async answer(req: IncomingMessage, res: ServerResponse, signal: AbortSignal, entry: LoggedRequest): Promise<number> {
-    const parsed = ChatBody.safeParse(parseJson(await readBody(req)));
+  private async dispatch(
+    route: Route,
+    req: IncomingMessage,
+    res: ServerResponse,
+    signal: AbortSignal,
+    entry: LoggedRequest,
+    onRole: (role: string) => void,
+  ): Promise<Outcome> {
+    if (route === "models") {
+      entry.role = "models";
+      onRole("models");
+      this.counters.enterRole("models");
+      sendJson(res, 200, modelList());
+      return { status: 200 };
+    }
+    const raw = parseJson(await readBody(req));
+    if (route === "embeddings") return this.embeddings(raw, res, signal, entry, onRole);
+    return this.chat(raw, res, signal, entry, onRole);
+  }
+
+  private async embeddings(raw: unknown, res: ServerResponse, signal: AbortSignal, entry: LoggedRequest, onRole: (role: string) => void): Promise<Outcome> {
+    const parsed = EmbeddingsBody.safeParse(raw);
+    if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error), "invalid_request");
+    Object.assign(entry, { role: "embeddings", model: parsed.data.model });
+    onRole("embeddings");
+    this.counters.enterRole("embeddings");
+    const failed = await this.delayAndFault(res, signal);
+    if (failed) return failed;
+    const { json, promptTokens } = embeddingsBody(parsed.data, this.config.tokens.charsPerToken);
+    this.counters.addTokens(promptTokens, 0);
+    sendJson(res, 200, json);
+    return { status: 200 };
+  }
+
+  private async chat(raw: unknown, res: ServerResponse, signal: AbortSignal, entry: LoggedRequest, onRole: (role: string) => void): Promise<Outcome> {
+    const parsed = ChatBody.safeParse(raw);
     if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error), "invalid_request");
     const request = parseChat(parsed.data, entry.seq);
     Object.assign(entry, {
@@ -83,34 +144,54 @@ export class Engine {
       model: request.model,
       topic: request.topic,
       toolNames: request.toolNames,
+      stream: request.stream,
       ...(request.structured ? { schemaName: request.structured.name } : {}),
     });
-    this.counters.enterRole(request.role);
-    const { latencyMs, jitterMs } = this.config;
-    await pause(latencyMs + Math.round(Math.random() * jitterMs), signal);
-    if (signal.aborted) return 499;
-    const reply = await this.replyFor(request, signal);
-    if (signal.aborted) return 499;
-    if ("status" in reply) {
-      sendError(res, reply.status, reply.message ?? `Scripted failure ${reply.status}.`, "standin_scripted");
-      return reply.status;
-    }
-    sendJson(res, 200, completionBody(request, reply));
-    return 200;
+    onRole(request.role);
+    this.counters.enterRole(request.role, { stream: request.stream });
+    const failed = await this.delayAndFault(res, signal);
+    if (failed) return failed;
+    const reply = await this.replyFor(request, res, signal);
+    if ("status" in reply) return reply;
+    if (signal.aborted) return { status: 499 };
+    const usage = usageOf(request, reply, this.config.tokens.charsPerToken);
+    this.counters.addTokens(usage.prompt_tokens, usage.completion_tokens);
+    if (request.stream) writeStream(res, chunksFor(request, reply, usage));
+    else sendJson(res, 200, completionBody(request, reply, usage));
+    return { status: 200 };
   }
 
-  /** The behaviour hook's reply if it gives one (after its hang, if any), else the default role's. */
-  private async replyFor(request: ParsedRequest, signal: AbortSignal): Promise<Reply | { status: number; message?: string }> {
+  /** Latency (plus seeded jitter), then an injected fault if one is due. */
+  private async delayAndFault(res: ServerResponse, signal: AbortSignal): Promise<Outcome | undefined> {
+    const { latencyMs, jitterMs, faults } = this.config;
+    await pause(latencyMs + (jitterMs > 0 ? Math.round(this.jitter() * jitterMs) : 0), signal);
+    if (signal.aborted) return { status: 499 };
+    const fault = this.faults.next(faults.rate429, faults.rate500);
+    if (!fault) return undefined;
+    sendError(res, fault.status, fault.message ?? FAULT_MESSAGES[fault.status] ?? `Stand-in fault ${fault.status}.`, fault.status === 429 ? "rate_limit_exceeded" : "standin_fault");
+    return { status: fault.status };
+  }
+
+  /** The behaviour hook's reply if it gives one, else the default role's. */
+  private async replyFor(request: ParsedRequest, res: ServerResponse, signal: AbortSignal): Promise<Reply | Outcome> {
     let scripted: ScriptedReply | undefined = await this.config.behaviour?.(request);
     if (scripted && "hangMs" in scripted) {
       await pause(scripted.hangMs, signal);
       scripted = undefined;
     }
-    if (scripted && "status" in scripted) return scripted;
+    if (scripted && "status" in scripted) {
+      sendError(res, scripted.status, scripted.message ?? FAULT_MESSAGES[scripted.status] ?? `Scripted failure ${scripted.status}.`, "standin_scripted");
+      return { status: scripted.status };
+    }
     if (scripted) {
       const toolCalls = (scripted.toolCalls ?? []).map((call) => ({ name: call.name, args: { ...call.args } as Record<string, unknown> }));
       return { content: scripted.content ?? (toolCalls.length > 0 ? null : ""), toolCalls };
     }
     return defaultReply(request, this.config);
   }
+}
+
+function modelList(): object {
+  const ids = ["gpt-4.1", "gpt-4.1-mini", "gpt-4o-mini", "text-embedding-3-small", "standin"];
+  return { object: "list", data: ids.map((id) => ({ id, object: "model", created: 0, owned_by: "standin" })) };
 }

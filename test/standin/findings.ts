@@ -58,7 +58,7 @@ export function snippetsFrom(texts: string[], numbered: Map<number, string> = ne
 }
 
 /** The first one or two sentences of a snippet, as a quotable string. */
-function quoteOf(snippet: Snippet, maxSentences = 2): string {
+export function quoteOf(snippet: Snippet, maxSentences = 2): string {
   const picked = sentences(snippet.text).slice(0, maxSentences);
   const text = picked.length > 0 ? picked.join(" ") : snippet.text;
   return asSentence(text.length > 320 ? `${text.slice(0, 317).trimEnd()}...` : text);

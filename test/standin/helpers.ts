@@ -1,7 +1,7 @@
 /**
  * Test helpers for the stand-in server (a test tool): the real ChatOpenAI client pointed at it.
  */
-import { ChatOpenAI, type ChatOpenAIFields } from "@langchain/openai";
+import { ChatOpenAI, OpenAIEmbeddings, type ChatOpenAIFields } from "@langchain/openai";
 import { after, before, beforeEach } from "node:test";
 import { startStandIn } from "./server.js";
 import type { StandIn, StandInConfig } from "./types.js";
@@ -33,6 +33,10 @@ export function chatModel(standIn: StandIn, fields: ChatOpenAIFields = {}): Chat
     maxRetries: 0,
     ...fields,
   });
+}
+
+export function embeddingsModel(standIn: StandIn): OpenAIEmbeddings {
+  return new OpenAIEmbeddings({ model: "text-embedding-3-small", apiKey: "standin", configuration: { baseURL: standIn.url }, maxRetries: 0 });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests dig into arbitrary response JSON

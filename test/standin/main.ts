@@ -1,7 +1,7 @@
 /**
  * Runs the stand-in OpenAI-compatible server (a TEST TOOL and demo prop) on its own:
  *   node --import tsx test/standin/main.ts [--port N] [--latency-ms N] [--jitter-ms N]
- *     [--units N] [--search-rounds N]
+ *     [--units N] [--search-rounds N] [--rate429 P] [--rate500 P] [--seed N]
  * Prints exactly one stdout line, `STANDIN_URL=http://127.0.0.1:PORT/v1`, once listening;
  * exits 0 on SIGTERM/SIGINT.
  */
@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { startStandIn } from "./server.js";
 import type { StandInOptions } from "./types.js";
 
-const FLAGS = ["port", "latency-ms", "jitter-ms", "units", "search-rounds"] as const;
+const FLAGS = ["port", "latency-ms", "jitter-ms", "units", "search-rounds", "rate429", "rate500", "seed"] as const;
 
 function numberFlag(values: Record<string, string | undefined>, flag: string): number | undefined {
   const raw = values[flag];
@@ -26,12 +26,14 @@ function optionsFrom(argv: string[]): StandInOptions {
     strict: true,
   });
   const get = (flag: string) => numberFlag(values as Record<string, string | undefined>, flag);
+  const faults = { rate429: get("rate429"), rate500: get("rate500"), seed: get("seed") };
   return {
     port: get("port") ?? 0,
     latencyMs: get("latency-ms"),
     jitterMs: get("jitter-ms"),
     units: get("units"),
     searchRounds: get("search-rounds"),
+    faults,
   };
 }
 

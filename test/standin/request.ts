@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { propertyNames } from "./schema.js";
-import type { ChatMessage, JsonSchema, ParsedRequest, Role, StructuredTarget, ToolDef } from "./types.js";
+import type { ChatMessage, JsonSchema, ParsedRequest, Role, StructuredTarget, ToolChoice, ToolDef } from "./types.js";
 
 const Part = z.looseObject({ type: z.string(), text: z.string().optional() });
 const Content = z.union([z.string(), z.array(Part), z.null()]).optional();
@@ -34,14 +34,14 @@ const WireTool = z.object({
   }),
 });
 
-/** "auto", or one tool forced by name (how structured output asks with method functionCalling). */
 const WireToolChoice = z.union([
-  z.literal("auto"),
+  z.enum(["auto", "none", "required"]),
   z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) }),
 ]);
 
 const ResponseFormat = z.discriminatedUnion("type", [
   z.object({ type: z.literal("text") }),
+  z.object({ type: z.literal("json_object") }),
   z.object({
     type: z.literal("json_schema"),
     json_schema: z.object({
@@ -60,13 +60,22 @@ export const ChatBody = z
     tools: z.array(WireTool).optional(),
     tool_choice: WireToolChoice.optional(),
     response_format: ResponseFormat.optional(),
-    stream: z.literal(false, { error: "the stand-in does not stream" }).nullish(),
+    stream: z.boolean().nullish(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   })
   .refine(
     (body) => typeof body.tool_choice !== "object" || (body.tools ?? []).some((tool) => tool.function.name === (body.tool_choice as { function: { name: string } }).function.name),
     { message: "tool_choice names a function that is not in tools", path: ["tool_choice"] },
   );
 export type ChatBody = z.infer<typeof ChatBody>;
+
+export const EmbeddingsBody = z.object({
+  model: z.string().min(1),
+  input: z.union([z.string(), z.array(z.string()).min(1)]),
+  encoding_format: z.enum(["float", "base64"]).optional(),
+  dimensions: z.number().int().min(1).max(4096).optional(),
+});
+export type EmbeddingsBody = z.infer<typeof EmbeddingsBody>;
 
 /** One line per issue, e.g. "messages.0.role: Invalid option". */
 export function describeIssues(error: z.ZodError): string {
@@ -89,14 +98,19 @@ function toTool(wire: z.infer<typeof WireTool>): ToolDef {
   return { name: wire.function.name, description: wire.function.description ?? "", parameters: (wire.function.parameters ?? {}) as JsonSchema };
 }
 
-function structuredTarget(body: ChatBody, tools: ToolDef[]): StructuredTarget | undefined {
+function toToolChoice(wire: ChatBody["tool_choice"]): ToolChoice {
+  if (wire === undefined) return "auto";
+  return typeof wire === "string" ? wire : { name: wire.function.name };
+}
+
+function structuredTarget(body: ChatBody, tools: ToolDef[], choice: ToolChoice): StructuredTarget | undefined {
   const format = body.response_format;
   if (format?.type === "json_schema") {
     return { name: format.json_schema.name, schema: (format.json_schema.schema ?? {}) as JsonSchema, via: "response_format" };
   }
-  const choice = body.tool_choice;
+  if (format?.type === "json_object") return { name: "json_object", schema: {}, via: "json_object" };
   if (typeof choice === "object") {
-    const tool = tools.find((candidate) => candidate.name === choice.function.name);
+    const tool = tools.find((candidate) => candidate.name === choice.name);
     if (tool) return { name: tool.name, schema: tool.parameters, via: "tool_choice" };
   }
   return undefined;
@@ -125,7 +139,8 @@ function roleOf(structured: StructuredTarget | undefined, tools: ToolDef[]): Rol
 export function parseChat(body: ChatBody, seq: number): ParsedRequest {
   const messages = body.messages.map(toMessage);
   const tools = (body.tools ?? []).map(toTool);
-  const structured = structuredTarget(body, tools);
+  const toolChoice = toToolChoice(body.tool_choice);
+  const structured = structuredTarget(body, tools, toolChoice);
   const firstUser = messages.find((message) => message.role === "user");
   return {
     seq,
@@ -135,6 +150,9 @@ export function parseChat(body: ChatBody, seq: number): ParsedRequest {
     messages,
     tools,
     toolNames: tools.map((tool) => tool.name),
+    toolChoice,
     ...(structured ? { structured } : {}),
+    stream: body.stream === true,
+    includeUsage: body.stream_options?.include_usage === true,
   };
 }

@@ -106,8 +106,7 @@ function plain(request: ParsedRequest): Reply {
   return { content: `Stand-in reply to: ${clip(last, 160) || "(empty message)"}`, toolCalls: [] };
 }
 
-/** The reply of the role the request implies: its schema if it has one, else its tools. */
-export function defaultReply(request: ParsedRequest, config: ResolvedConfig): Reply {
+function byRole(request: ParsedRequest, config: ResolvedConfig): Reply {
   const target = request.structured;
   if (target) {
     const value = structuredValue(request, target);
@@ -124,4 +123,16 @@ export function defaultReply(request: ParsedRequest, config: ResolvedConfig): Re
     default:
       return plain(request);
   }
+}
+
+/** The default reply, honouring tool_choice "none" (no calls) and "required" (at least one). */
+export function defaultReply(request: ParsedRequest, config: ResolvedConfig): Reply {
+  const reply = byRole(request, config);
+  if (request.toolChoice === "none" && reply.toolCalls.length > 0) return plain(request);
+  if (request.toolChoice === "required" && reply.toolCalls.length === 0 && request.tools.length > 0) {
+    const tool = request.tools.find(hasQueries) ?? request.tools[0]!;
+    const known = hasQueries(tool) ? { queries: searchQueries(request.topic, 0) } : {};
+    return { content: null, toolCalls: [call(tool, tool.name, known)] };
+  }
+  return reply;
 }

@@ -102,7 +102,7 @@ export function minimalFromSchema(input: JsonSchema, root: JsonSchema = input): 
 }
 
 /** Bends a known value to the schema's shape where a caller chose string vs string[] differently. */
-function fitValue(schema: JsonSchema, value: unknown, root: JsonSchema = schema): unknown {
+export function fitValue(schema: JsonSchema, value: unknown, root: JsonSchema = schema): unknown {
   const type = typeOf(resolveRef(schema, root));
   if (type === "array" && !Array.isArray(value)) return [value];
   if (type === "string" && Array.isArray(value)) return value.join(" ");

@@ -3,9 +3,9 @@
  * quality. It speaks real HTTP (node:http only) so tests exercise the real @langchain/openai
  * client, and answers by playing the role the request's tools and schemas imply (see roles.ts).
  *
- * Routes: POST /v1/chat/completions; POST /tavily/search (a fake Tavily search API, see tavily.ts);
+ * Routes: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models;
+ * POST /tavily/search (a fake Tavily search API, see tavily.ts);
  * admin: GET /_standin/stats, GET /_standin/requests, POST /_standin/reset, POST /_standin/config.
- * README.md beside this file says what it does and how to drive it.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,9 +13,15 @@ import { ConfigPatch, publicConfig } from "./config.js";
 import { Engine } from "./engine.js";
 import { HttpError, parseJson, readBody, sendError, sendJson } from "./http.js";
 import { describeIssues } from "./request.js";
-import type { StandIn, StandInConfig, StandInOptions } from "./types.js";
+import type { Route, StandIn, StandInConfig, StandInOptions } from "./types.js";
 
 export type * from "./types.js";
+
+const MODEL_ROUTES: Record<string, Route> = {
+  "POST /v1/chat/completions": "chat",
+  "POST /v1/embeddings": "embeddings",
+  "GET /v1/models": "models",
+};
 
 function routeKey(req: IncomingMessage): string {
   const path = new URL(req.url ?? "/", "http://standin").pathname.replace(/\/+$/, "") || "/";
@@ -38,7 +44,9 @@ async function admin(engine: Engine, key: string, req: IncomingMessage, res: Ser
       const text = await readBody(req);
       const parsed = ConfigPatch.safeParse(text.trim() ? parseJson(text) : {});
       if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error), "invalid_config");
-      engine.configure(parsed.data);
+      const { failNext, ...patch } = parsed.data;
+      engine.configure(patch);
+      if (failNext) engine.failNext(failNext.count, failNext.status, failNext.message);
       sendJson(res, 200, { ok: true, config: publicConfig(engine.config) });
       return true;
     }
@@ -50,7 +58,8 @@ async function admin(engine: Engine, key: string, req: IncomingMessage, res: Ser
 function handler(engine: Engine) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const key = routeKey(req);
-    if (key === "POST /v1/chat/completions") return engine.chat(req, res);
+    const route = MODEL_ROUTES[key];
+    if (route) return engine.run(route, req, res);
     if (key === "POST /tavily/search") return engine.tavily.handle(req, res);
     try {
       if (await admin(engine, key, req, res)) return;
@@ -63,7 +72,7 @@ function handler(engine: Engine) {
   };
 }
 
-/** Checks options the same way the admin endpoint does, so typos fail loudly. */
+/** Checks numeric options the same way the admin endpoint does, so typos fail loudly. */
 function validate(config: StandInConfig): void {
   const { behaviour: _behaviour, ...rest } = config;
   const parsed = ConfigPatch.safeParse(rest);
@@ -99,6 +108,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
       validate(patch);
       engine.configure(patch);
     },
+    failNext: (count, status = 500, message) => engine.failNext(count, status, message),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -8,7 +8,7 @@ import { asSentence, clip, firstSentence, focusOf, sentences, squash, tagBlocks 
 import type { ChatMessage, ParsedRequest, StructuredTarget } from "./types.js";
 
 /** What the user asked: the quoted conversation in a <messages>-like tag if the prompt has one, else the user turns. */
-function userRequest(messages: ChatMessage[]): string {
+export function userRequest(messages: ChatMessage[]): string {
   const userTexts = messages.filter((message) => message.role === "user").map((message) => message.content);
   for (const text of userTexts) {
     const focused = focusOf(text);
@@ -72,5 +72,6 @@ function knownValues(request: ParsedRequest): Record<string, unknown> {
 
 /** The JSON object a structured request gets, fitted to the schema it was sent. */
 export function structuredValue(request: ParsedRequest, target: StructuredTarget): Record<string, unknown> {
+  if (target.via === "json_object") return { result: clip(userRequest(request.messages), 200) || "standin" };
   return fitArgs(target.schema, knownValues(request));
 }

@@ -1,6 +1,6 @@
 /**
- * Stand-in server (a test tool): a fake Tavily search endpoint, POST /tavily/search, so
- * Fanout's Tavily backend runs offline. Its results are made up from the query alone,
+ * Stand-in server (a test tool): a fake Tavily search endpoint, POST /tavily/search, so the
+ * real @langchain/tavily client runs offline. Its results are made up from the query alone,
  * deterministically: never real pages. Errors use Tavily's `{detail:{error}}` body, which is
  * what the client reads its message from.
  */
@@ -19,9 +19,9 @@ const SearchBody = z.looseObject({
 });
 
 /** Every odd-numbered result gets a page this long or longer, so it is worth summarising. */
-const LONG_PAGE_CHARACTERS = 2_400;
+export const LONG_PAGE_CHARACTERS = 2_400;
 
-function slugOf(query: string): string {
+export function slugOf(query: string): string {
   const slug = query.toLowerCase().replace(/[^a-z0-9]+/g, "-").slice(0, 48).replace(/^-+|-+$/g, "");
   return slug || "query";
 }
@@ -56,7 +56,7 @@ export function pageFor(query: string, n: number): string {
 }
 
 /** The results a query gets: the same query always gets the same results. */
-function resultsFor(query: string, maxResults: number, rawContent: boolean): TavilyResult[] {
+export function resultsFor(query: string, maxResults: number, rawContent: boolean): TavilyResult[] {
   return Array.from({ length: maxResults }, (_, i) => {
     const n = i + 1;
     return {

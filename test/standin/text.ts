@@ -100,7 +100,7 @@ export function stripUrls(text: string): string {
   return text.replace(URL_CANDIDATE, (raw) => ` ${raw.slice(trimUrl(raw).length)}`);
 }
 
-interface TagBlock {
+export interface TagBlock {
   tag: string;
   inner: string;
 }

@@ -1,8 +1,20 @@
-// Stand-in OpenAI-compatible server: shared types.
-// A TEST TOOL and demo prop; its answers are canned text, never research.
+/**
+ * Stand-in OpenAI-compatible server: shared types.
+ * A TEST TOOL and demo prop; its answers are canned text, never research.
+ */
 
 /** What the stand-in thinks a request is, judged only from tools and schemas offered. */
-export type Role = "clarify" | "brief" | "summary" | "structured" | "supervisor" | "researcher" | "writer" | "other";
+export type Role =
+  | "clarify"
+  | "brief"
+  | "summary"
+  | "structured"
+  | "supervisor"
+  | "researcher"
+  | "writer"
+  | "other"
+  | "embeddings"
+  | "models";
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -27,11 +39,13 @@ export interface ToolDef {
   parameters: JsonSchema;
 }
 
-/** A structured-output request: a json_schema response_format, or a tool forced by tool_choice. */
+export type ToolChoice = "auto" | "none" | "required" | { name: string };
+
+/** A structured-output request: a json_schema response_format, json_object mode, or a forced tool. */
 export interface StructuredTarget {
   name: string;
   schema: JsonSchema;
-  via: "response_format" | "tool_choice";
+  via: "response_format" | "json_object" | "tool_choice";
 }
 
 /** A chat request as the stand-in (and a `behaviour` hook) sees it. */
@@ -45,13 +59,21 @@ export interface ParsedRequest {
   messages: ChatMessage[];
   tools: ToolDef[];
   toolNames: string[];
+  toolChoice: ToolChoice;
   structured?: StructuredTarget;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+export interface ScriptedToolCall {
+  name: string;
+  args: object;
 }
 
 /** A scripted answer: content and/or tool calls. */
 export interface ScriptedMessage {
   content?: string;
-  toolCalls?: { name: string; args: object }[];
+  toolCalls?: ScriptedToolCall[];
 }
 
 /** A scripted failure: the request gets this HTTP status and an OpenAI-style error body. */
@@ -68,19 +90,35 @@ export interface ScriptedHang {
 export type ScriptedReply = ScriptedMessage | ScriptedFailure | ScriptedHang;
 
 /** Test hook: return a reply to script it, or undefined to fall back to the default roles. */
-export type Behaviour = (request: ParsedRequest) => ScriptedReply | undefined | Promise<ScriptedReply | undefined>;
+export type Behaviour = (
+  request: ParsedRequest,
+) => ScriptedReply | undefined | Promise<ScriptedReply | undefined>;
+
+export interface FaultOptions {
+  /** Probability (0..1) that a model request gets a 429. */
+  rate429?: number;
+  /** Probability (0..1) that a model request gets a 500. */
+  rate500?: number;
+  /** Seed of the PRNG that draws faults and jitter. */
+  seed?: number;
+}
+
+export interface TokenOptions {
+  /** Usage is estimated as ceil(chars / charsPerToken); default 4. */
+  charsPerToken?: number;
+}
 
 /** Everything that can change while the server runs. */
 export interface StandInConfig {
-  /** Milliseconds every model request waits before it is answered. */
   latencyMs?: number;
-  /** Up to this many more milliseconds, at random, per request. */
   jitterMs?: number;
+  faults?: FaultOptions;
   /** ConductResearch calls the supervisor makes in its first round (default 3). */
   units?: number;
   /** Search rounds a researcher makes before answering (default 1). */
   searchRounds?: number;
   behaviour?: Behaviour;
+  tokens?: TokenOptions;
 }
 
 export interface StandInOptions extends StandInConfig {
@@ -91,29 +129,44 @@ export interface StandInOptions extends StandInConfig {
 }
 
 /** The settings in force, with defaults filled in. */
-export type ResolvedConfig = Required<Omit<StandInConfig, "behaviour">> & Pick<StandInConfig, "behaviour">;
+export interface ResolvedConfig {
+  latencyMs: number;
+  jitterMs: number;
+  faults: { rate429: number; rate500: number; seed: number };
+  units: number;
+  searchRounds: number;
+  behaviour?: Behaviour;
+  tokens: { charsPerToken: number };
+}
+
+export type Route = "chat" | "embeddings" | "models";
 
 export interface LoggedRequest {
   seq: number;
   /** Arrival time, ms since epoch. */
   time: number;
+  route: Route;
   role: Role | "invalid";
   model: string;
   topic: string;
   toolNames: string[];
   schemaName?: string;
+  stream: boolean;
   /** HTTP status sent; 0 while in flight, 499 if the client went away first. */
   status: number;
   durationMs: number;
 }
 
 export interface StandInStats {
-  /** Model requests (chat completions) received. */
   total: number;
   byRole: Record<string, number>;
+  byStatus: Record<string, number>;
   inFlight: number;
   peakInFlight: number;
   peakInFlightByRole: Record<string, number>;
+  embeddings: number;
+  streamed: number;
+  tokens: { prompt: number; completion: number };
   /** Requests to the fake Tavily endpoint (not counted in total). */
   tavily: number;
 }
@@ -153,9 +206,11 @@ export interface StandIn {
   port: number;
   stats(): StandInStats;
   requests(): LoggedRequest[];
-  /** Zeroes counters and the request logs, drops pending failQuery scripts. */
+  /** Zeroes counters and the request logs, drops pending failNext and failQuery, reseeds the PRNG. */
   reset(): void;
   /** Merges settings; a key given as undefined (e.g. behaviour) clears it. */
   configure(config: StandInConfig): void;
+  /** The next `count` model requests (chat or embeddings) fail with `status`. */
+  failNext(count: number, status?: number, message?: string): void;
   close(): Promise<void>;
 }

@@ -16,7 +16,7 @@ interface NumberedSource {
 const SECTION_TITLES = ["Background", "Key findings", "Evidence and examples", "Open questions"];
 
 /** The caller's numbered source list, from system and user messages (tool results may number their hits too). */
-function numberedSources(messages: ChatMessage[]): NumberedSource[] {
+export function numberedSources(messages: ChatMessage[]): NumberedSource[] {
   const found = new Map<number, NumberedSource>();
   for (const message of messages.filter((candidate) => candidate.role === "system" || candidate.role === "user")) {
     for (const line of message.content.split("\n")) {

@@ -1,4 +1,4 @@
-/** Stand-in server (a test tool): latency, concurrency, and scripting replies, failures and hangs. */
+/** Stand-in server (a test tool): latency, injected faults and client retries, concurrency, scripting. */
 import { beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { tool } from "@langchain/core/tools";
@@ -9,14 +9,14 @@ import type { ParsedRequest, StandIn } from "./types.js";
 const lookup = tool(async () => "", { name: "lookup", description: "Look up", schema: z.object({ term: z.string() }) });
 const chatBody = (content: string) => ({ model: "gpt-4.1", messages: [{ role: "user", content }] });
 
-describe("stand-in latency, concurrency and scripting", () => {
-  const current = suiteStandIn({ latencyMs: 0, jitterMs: 0, behaviour: undefined });
+describe("stand-in faults, latency and concurrency", () => {
+  const current = suiteStandIn({ latencyMs: 0, jitterMs: 0, faults: { rate429: 0, rate500: 0, seed: 1 }, behaviour: undefined });
   let standIn: StandIn;
   beforeEach(() => {
     standIn = current();
   });
 
-  it("adds latency (and jitter) to each request", async () => {
+  it("adds latency (and seeded jitter) to each request", async () => {
     standIn.configure({ latencyMs: 150, jitterMs: 50 });
     const started = Date.now();
     await chatModel(standIn).invoke("slow please");
@@ -25,20 +25,45 @@ describe("stand-in latency, concurrency and scripting", () => {
     assert.ok(logged.durationMs >= 148 && logged.durationMs < 400, `took ${logged.durationMs}ms`);
   });
 
-  it("a scripted 429 says retry now, and the client's maxRetries retries it", async () => {
-    let calls = 0;
-    standIn.configure({ behaviour: () => (calls++ === 0 ? { status: 429, message: "slow down" } : undefined) });
+  it("a 429 carries retry-after headers and is retried by the client's maxRetries", async () => {
+    standIn.failNext(1, 429);
     const raw = await postJson(`${standIn.url}/chat/completions`, chatBody("hi"));
     assert.equal(raw.status, 429);
     assert.equal(raw.headers.get("retry-after"), "0");
     assert.equal(raw.headers.get("retry-after-ms"), "0");
-    assert.equal(raw.json.error.type, "rate_limit_error");
-    assert.equal(raw.json.error.message, "slow down");
-    calls = 0;
+    assert.equal(raw.json.error.code, "rate_limit_exceeded");
     standIn.reset();
+    standIn.failNext(1, 429);
+    const reply = await chatModel(standIn, { maxRetries: 2 }).invoke("Retry me");
+    assert.ok((reply.content as string).length > 0);
+    assert.deepEqual(standIn.stats().byStatus, { 429: 1, 200: 1 });
+  });
+
+  it("a 500 is retried by the client's maxRetries", async () => {
+    standIn.failNext(1, 500);
     const reply = await chatModel(standIn, { maxRetries: 1 }).invoke("Retry me");
     assert.ok((reply.content as string).length > 0);
-    assert.deepEqual(standIn.requests().map((entry) => entry.status), [429, 200]);
+    assert.deepEqual(standIn.stats().byStatus, { 500: 1, 200: 1 });
+  });
+
+  it("a fault reaches the caller when the client does not retry", async () => {
+    standIn.failNext(1, 429);
+    await assert.rejects(chatModel(standIn).invoke("No retries"), (error: { status?: number }) => error.status === 429);
+    assert.equal(standIn.stats().byStatus["429"], 1);
+  });
+
+  it("draws probabilistic faults from a seeded PRNG: same seed, same sequence", async () => {
+    standIn.configure({ faults: { rate500: 0.5, seed: 7 } });
+    const run = async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 20; i += 1) statuses.push((await postJson(`${standIn.url}/chat/completions`, chatBody(`q${i}`))).status);
+      return statuses;
+    };
+    const first = await run();
+    standIn.reset();
+    const second = await run();
+    assert.deepEqual(first, second);
+    assert.ok(first.includes(500) && first.includes(200), first.join(","));
   });
 
   it("counts peak in-flight requests, overall and per role", async () => {
@@ -72,7 +97,7 @@ describe("stand-in latency, concurrency and scripting", () => {
     assert.match((await model.invoke("anything else")).content as string, /anything else/);
     assert.deepEqual(seen.map((request) => request.role), ["other", "other", "other", "other"]);
     assert.deepEqual(seen[0]!.toolNames, ["lookup"]);
-    assert.deepEqual(standIn.requests().map((entry) => entry.status), [200, 200, 503, 200]);
+    assert.equal(standIn.stats().byStatus["503"], 1);
   });
 
   it("a scripted hang outlasts a client timeout and frees its in-flight slot", async () => {
