@@ -36,6 +36,17 @@ const appendedStrings = () =>
 const notesField = appendedStrings();
 const rawNotesField = appendedStrings();
 
+/**
+ * What research hands upwards, from a unit to the supervisor to the run: the
+ * answers to the supervisor's calls, findings, raw notes and sources.
+ */
+const researchResults = {
+  supervisor_messages: MessagesValue,
+  notes: notesField,
+  raw_notes: rawNotesField,
+  sources: sourcesField,
+};
+
 /** What a run takes: a chat, as in Open Deep Research, so Studio's chat view works. */
 export const AgentInput = new StateSchema({
   messages: MessagesValue,
@@ -47,10 +58,7 @@ export const AgentState = new StateSchema({
   /** A question clarify_with_user has decided to ask and not yet had answered. */
   clarifying_question: z.string().default(""),
   research_brief: z.string().default(""),
-  supervisor_messages: MessagesValue,
-  notes: notesField,
-  raw_notes: rawNotesField,
-  sources: sourcesField,
+  ...researchResults,
   final_report: z.string().default(""),
 });
 export type AgentStateValue = typeof AgentState.State;
@@ -58,11 +66,8 @@ export type AgentStateValue = typeof AgentState.State;
 /** The supervisor subgraph: plans, fans research units out, and collects their results. */
 export const SupervisorState = new StateSchema({
   research_brief: z.string().default(""),
-  supervisor_messages: MessagesValue,
   research_iterations: z.number().int().default(0),
-  notes: notesField,
-  raw_notes: rawNotesField,
-  sources: sourcesField,
+  ...researchResults,
 });
 export type SupervisorStateValue = typeof SupervisorState.State;
 
@@ -70,12 +75,7 @@ export type SupervisorStateValue = typeof SupervisorState.State;
  * What the research phase hands back: findings, sources, and the supervisor's
  * conversation (so Studio and the CLI can see each unit's answer as it lands).
  */
-export const SupervisorOutput = new StateSchema({
-  supervisor_messages: MessagesValue,
-  notes: notesField,
-  raw_notes: rawNotesField,
-  sources: sourcesField,
-});
+export const SupervisorOutput = new StateSchema(researchResults);
 
 /** One research unit: a researcher that works one topic, then compresses its findings. */
 export const ResearcherState = new StateSchema({
@@ -84,21 +84,13 @@ export const ResearcherState = new StateSchema({
   tool_call_id: z.string(),
   researcher_messages: MessagesValue,
   tool_call_iterations: z.number().int().default(0),
-  raw_notes: rawNotesField,
-  sources: sourcesField,
-  notes: notesField,
-  /** The unit's answer to the supervisor: one tool message, matched by tool_call_id. */
-  supervisor_messages: MessagesValue,
+  /** Its supervisor_messages hold the unit's answer: one tool message, matched by tool_call_id. */
+  ...researchResults,
 });
 export type ResearcherStateValue = typeof ResearcherState.State;
 
 /** What a research unit hands back to the supervisor, and nothing more. */
-export const ResearcherOutput = new StateSchema({
-  supervisor_messages: MessagesValue,
-  notes: notesField,
-  raw_notes: rawNotesField,
-  sources: sourcesField,
-});
+export const ResearcherOutput = new StateSchema(researchResults);
 
 /** What the Send to research_unit carries. */
 export type ResearchUnitInput = { research_topic: string; tool_call_id: string };

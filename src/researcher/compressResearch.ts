@@ -6,7 +6,7 @@ import { renderPrompt } from "../prompts.js";
 import type { ResearcherStateValue, Source } from "../state.js";
 import { today } from "../util/dates.js";
 import { messageText } from "../util/messages.js";
-import { truncateText } from "../search/summarize.js";
+import { truncateText } from "../util/text.js";
 import { RESEARCH_FAILED } from "./researcher.js";
 
 /** Raw notes kept when compression fails, so the unit's work is never lost. */

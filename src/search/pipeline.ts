@@ -1,7 +1,7 @@
 import pLimit from "p-limit";
 import type { Configuration } from "../config.js";
 import type { Source } from "../state.js";
-import { summarisePage } from "./summarize.js";
+import { summarisePage } from "./summarise.js";
 import type { SearchBackend, SearchHit } from "./types.js";
 
 export type SearchResult = { content: string; sources: Source[] };

@@ -9,7 +9,7 @@ import type { BaseMessage, ToolMessage } from "@langchain/core/messages";
 import { preflight } from "../../../src/cli/run.js";
 import { ConfigurationError, parseConfiguration } from "../../../src/config.js";
 import { runToolCall } from "../../../src/researcher/runToolCall.js";
-import { SUMMARY_THRESHOLD_CHARACTERS } from "../../../src/search/summarize.js";
+import { SUMMARY_THRESHOLD_CHARACTERS } from "../../../src/search/summarise.js";
 import { createTavilyBackend } from "../../../src/search/tavily.js";
 import { createSearchBackend, createSearchTool } from "../../../src/search/tool.js";
 import { pageFor } from "../../standin/tavily.js";

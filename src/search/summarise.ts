@@ -5,6 +5,7 @@ import { createChatModel } from "../models.js";
 import { renderPrompt } from "../prompts.js";
 import { today } from "../util/dates.js";
 import { invokeStructured } from "../util/structured.js";
+import { truncateText } from "../util/text.js";
 
 export const SummarySchema = z.object({
   summary: z.string().describe("What the page says that matters, in a few paragraphs"),
@@ -16,15 +17,6 @@ export const SUMMARY_THRESHOLD_CHARACTERS = 2_000;
 
 /** Retries of a failed summary request; after that the start of the page stands in. */
 export const SUMMARY_RETRIES = 1;
-
-/** Text of the page cut to a length, at a word boundary, marked as cut. */
-export function truncateText(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  const cut = text.slice(0, limit);
-  const lastSpace = cut.lastIndexOf(" ");
-  const clean = lastSpace > limit * 0.8 ? cut.slice(0, lastSpace) : cut;
-  return `${clean} […]`;
-}
 
 /**
  * A page's summary for a researcher to read. When the model fails or returns
@@ -41,7 +33,7 @@ export async function summarisePage(text: string, configuration: Configuration, 
       maxTokens: configuration.summarization_model_max_tokens,
       maxRetries: SUMMARY_RETRIES,
     });
-    const prompt = renderPrompt("summarize_page", { page, date: today() });
+    const prompt = renderPrompt("summarise_page", { page, date: today() });
     const result = await invokeStructured(model, SummarySchema, "Summary", [new HumanMessage(prompt)], 1, signal);
     return `${result.summary.trim()}\n\nKey excerpts:\n${result.key_excerpts.trim()}`;
   } catch (error) {
