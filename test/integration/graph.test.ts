@@ -60,6 +60,16 @@ describe("the research graph against the stand-in model", () => {
     assert.equal(refused.length, 3);
   });
 
+  test("max_researcher_iterations=1 still runs the first turn's research, and every supervisor call gets an answer", async () => {
+    const run = await runGraph(QUESTION, { max_researcher_iterations: 1 });
+    assert.equal((run.values.notes as string[]).length, 3, "the three units of the first turn ran");
+    const messages = run.values.supervisor_messages as { tool_calls?: { id: string }[]; tool_call_id?: string }[];
+    const asked = messages.flatMap((m) => m.tool_calls ?? []).map((c) => c.id);
+    const answered = new Set(messages.map((m) => m.tool_call_id).filter(Boolean));
+    assert.ok(asked.length > 3, "the supervisor made its research calls and a closing one");
+    assert.deepEqual(asked.filter((id) => !answered.has(id)), [], "no call was left without an answer");
+  });
+
   test("a throwing tool and a hanging tool become error messages and the run goes on", async () => {
     const broken = tool(async () => { throw new Error("disk on fire"); }, {
       name: "broken_tool", description: "always fails", schema: z.object({ x: z.string() }),
