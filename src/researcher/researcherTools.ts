@@ -5,7 +5,7 @@ import { readConfiguration } from "../config.js";
 import { emitProgress } from "../progress.js";
 import { SourceSchema, type ResearcherStateValue, type Source } from "../state.js";
 import { toolCallsOf } from "../util/messages.js";
-import { runToolCall } from "./runToolCall.js";
+import { runToolCall, toolFailure } from "./runToolCall.js";
 import type { Toolbox } from "./toolbox.js";
 
 /** Where the researcher goes after a turn: more research, or compression. */
@@ -46,6 +46,7 @@ function sourcesOf(message: ToolMessage): Source[] {
 function reportProgress(config: LangGraphRunnableConfig, replies: ToolMessage[], sources: Source[]): void {
   if (sources.length > 0) emitProgress(config, { type: "sources_found", count: sources.length, urls: sources.map((s) => s.url) });
   for (const reply of replies) {
-    if (reply.status === "error") emitProgress(config, { type: "tool_failed", tool: reply.name ?? "", error: String(reply.content) });
+    const reason = toolFailure(reply);
+    if (reason !== undefined) emitProgress(config, { type: "tool_failed", tool: reply.name ?? "", error: reason });
   }
 }

@@ -32,11 +32,20 @@ export async function runToolCall(
   }
 }
 
+/** The failure as the model reads it; the bare reason rides along as the artifact, for progress. */
 function errorMessage(call: ToolCall, reason: string): ToolMessage {
   return new ToolMessage({
     content: `Error: tool ${call.name} failed: ${reason}. Try another approach.`,
     tool_call_id: call.id ?? "",
     name: call.name,
     status: "error",
+    artifact: { error: reason },
   });
+}
+
+/** Why a tool call failed, from a message runToolCall made; undefined when it did not fail. */
+export function toolFailure(message: ToolMessage): string | undefined {
+  if (message.status !== "error") return undefined;
+  const reason = (message.artifact as { error?: unknown } | undefined)?.error;
+  return typeof reason === "string" ? reason : String(message.content);
 }

@@ -32,9 +32,9 @@ export async function searchAndSummarise(
     queries.map((query) => backend.search(query, configuration.max_search_results)),
   );
   const failures = settled.flatMap((outcome, index) =>
-    outcome.status === "rejected" ? [`"${queries[index]}": ${errorText(outcome.reason)}`] : [],
+    outcome.status === "rejected" ? [{ query: queries[index], reason: errorText(outcome.reason) }] : [],
   );
-  if (failures.length === queries.length) throw new Error(`every query failed: ${failures.join("; ")}`);
+  if (failures.length === queries.length) throw new Error(`every query failed: ${describeFailures(failures)}`);
   const hits = dedupeByUrl(settled.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : [])));
   const limit = pLimit(configuration.max_concurrent_summaries);
   const summaries = await Promise.all(
@@ -46,12 +46,24 @@ export async function searchAndSummarise(
   };
 }
 
-function formatResults(hits: SearchHit[], summaries: string[], failures: string[]): string {
+type QueryFailure = { query: string; reason: string };
+
+/**
+ * The causes first, each with the queries it hit: "Tavily error 401: … (for "a", "b")".
+ * A cause after long queries would be cut from a progress line.
+ */
+function describeFailures(failures: QueryFailure[]): string {
+  const byReason = new Map<string, string[]>();
+  for (const { query, reason } of failures) byReason.set(reason, [...(byReason.get(reason) ?? []), `"${query}"`]);
+  return [...byReason].map(([reason, queries]) => `${reason} (for ${queries.join(", ")})`).join("; ");
+}
+
+function formatResults(hits: SearchHit[], summaries: string[], failures: QueryFailure[]): string {
   if (hits.length === 0) return "No results. Try broader or different queries.";
   const blocks = hits.map(
     (hit, index) => `--- Source ${index + 1}: ${hit.title}\nURL: ${hit.url}\n\n${summaries[index]}`,
   );
-  if (failures.length > 0) blocks.push(`(Some queries failed: ${failures.join("; ")})`);
+  if (failures.length > 0) blocks.push(`(Some queries failed: ${describeFailures(failures)})`);
   return blocks.join("\n\n");
 }
 

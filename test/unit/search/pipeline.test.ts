@@ -191,7 +191,7 @@ describe("when queries fail", () => {
     const result = await searchAndSummarise(["good", "bad"], backend, settings());
     assert.deepEqual(result.sources.map((source) => source.url), ["https://pages.test/a"]);
     assert.ok(result.content.includes("Alpha page text."));
-    assert.match(result.content, /Some queries failed: "bad": backend said no/);
+    assert.match(result.content, /Some queries failed: backend said no \(for "bad"\)/);
   });
 
   it("no hits at all is an answer, not an error", async () => {
@@ -202,13 +202,21 @@ describe("when queries fail", () => {
 
   it("every query failing throws, and researcher_tools turns that into an error message", async () => {
     const backend = tableBackend({ one: new Error("quota exceeded"), two: new Error("timed out upstream") });
-    await assert.rejects(searchAndSummarise(["one", "two"], backend, settings()), /every query failed: "one": quota exceeded; "two": timed out upstream/);
+    await assert.rejects(searchAndSummarise(["one", "two"], backend, settings()), /every query failed: quota exceeded \(for "one"\); timed out upstream \(for "two"\)/);
     const tool = createSearchTool(backend, settings());
     const call = { id: "call_1", name: "web_search", args: { queries: ["one", "two"] } };
     const reply = await runToolCall(call, new Map([[tool.name, tool]]), 5_000, {});
     assert.equal(reply.status, "error");
-    assert.match(String(reply.content), /^Error: tool web_search failed: every query failed: "one": quota exceeded/);
-    assert.equal(reply.artifact, undefined, "no sources from a failed search");
+    assert.match(String(reply.content), /^Error: tool web_search failed: every query failed: quota exceeded \(for "one"\)/);
+    assert.deepEqual(reply.artifact, { error: 'every query failed: quota exceeded (for "one"); timed out upstream (for "two")' }, "the reason, and no sources");
+  });
+
+  it("queries that fail for one cause are named once, after the cause", async () => {
+    const denied = new Error("Tavily error 401: invalid API key");
+    const backend = tableBackend({ one: denied, two: denied });
+    await assert.rejects(searchAndSummarise(["one", "two"], backend, settings()), {
+      message: 'every query failed: Tavily error 401: invalid API key (for "one", "two")',
+    });
   });
 
   it("the tool's artifact carries the sources researcher_tools puts in state", async () => {
