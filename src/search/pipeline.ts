@@ -21,12 +21,14 @@ export function dedupeByUrl(hits: SearchHit[]): SearchHit[] {
  * Runs every query at once, merges the hits by URL, summarises the pages
  * concurrently (bounded), and formats one text for the researcher.
  * A query that fails is reported in the text; only all failing is an error.
+ * A summary not done by `summaryDeadline` gives way to the page's own text.
  */
 export async function searchAndSummarise(
   queries: string[],
   backend: SearchBackend,
   configuration: Configuration,
   signal?: AbortSignal,
+  summaryDeadline?: AbortSignal,
 ): Promise<SearchResult> {
   const settled = await Promise.allSettled(
     queries.map((query) => backend.search(query, configuration.max_search_results)),
@@ -38,7 +40,7 @@ export async function searchAndSummarise(
   const hits = dedupeByUrl(settled.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : [])));
   const limit = pLimit(configuration.max_concurrent_summaries);
   const summaries = await Promise.all(
-    hits.map((hit) => limit(() => summarisePage(hit.content, configuration, signal))),
+    hits.map((hit) => limit(() => summarisePage(hit.content, configuration, signal, summaryDeadline))),
   );
   return {
     content: formatResults(hits, summaries, failures),

@@ -19,12 +19,27 @@ export const SUMMARY_THRESHOLD_CHARACTERS = 2_000;
 export const SUMMARY_RETRIES = 1;
 
 /**
- * A page's summary for a researcher to read. When the model fails or returns
- * garbage, the start of the page stands in for it, so a search never fails
- * because of one summary.
+ * Share of tool_timeout_seconds, counted from the start of the search call,
+ * by which every page summary must be done; the rest is left for the search's
+ * own requests to have finished and the results to be put together.
  */
-export async function summarisePage(text: string, configuration: Configuration, signal?: AbortSignal): Promise<string> {
+export const SUMMARY_DEADLINE_SHARE = 0.75;
+
+/** The deadline for a search call's summaries, started when the call starts. */
+export function summaryDeadline(configuration: Configuration): AbortSignal {
+  return AbortSignal.timeout(configuration.tool_timeout_seconds * 1000 * SUMMARY_DEADLINE_SHARE);
+}
+
+/**
+ * A page's summary for a researcher to read. When the model fails, returns
+ * garbage or misses `deadline`, the start of the page stands in for it, so a
+ * search never fails because of its summaries, and a slow summariser still
+ * leaves the search its sources. Only the run's own `signal` makes it throw.
+ */
+export async function summarisePage(text: string, configuration: Configuration, signal?: AbortSignal, deadline?: AbortSignal): Promise<string> {
   if (text.length <= SUMMARY_THRESHOLD_CHARACTERS) return text;
+  const fallback = () => truncateText(text, SUMMARY_THRESHOLD_CHARACTERS);
+  if (deadline?.aborted) return fallback();
   const page = truncateText(text, configuration.max_content_length);
   try {
     // One retry, not the default three: the client retries unusable JSON too, with
@@ -34,10 +49,11 @@ export async function summarisePage(text: string, configuration: Configuration, 
       maxRetries: SUMMARY_RETRIES,
     });
     const prompt = renderPrompt("summarise_page", { page, date: today() });
-    const result = await invokeStructured(model, SummarySchema, "Summary", [new HumanMessage(prompt)], 1, signal);
+    const until = [signal, deadline].filter((s): s is AbortSignal => s !== undefined);
+    const result = await invokeStructured(model, SummarySchema, "Summary", [new HumanMessage(prompt)], 1, until.length > 0 ? AbortSignal.any(until) : undefined);
     return `${result.summary.trim()}\n\nKey excerpts:\n${result.key_excerpts.trim()}`;
   } catch (error) {
     if (signal?.aborted) throw error;
-    return truncateText(text, SUMMARY_THRESHOLD_CHARACTERS);
+    return fallback();
   }
 }

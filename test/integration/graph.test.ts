@@ -97,6 +97,28 @@ describe("the research graph against the stand-in model", () => {
     assert.ok(String(run.values.final_report).includes("tidal-power.html"));
   });
 
+  test("a summariser slower than the tool timeout still yields sources: late pages fall back to their text", async () => {
+    const saved = { key: process.env.TAVILY_API_KEY, url: process.env.TAVILY_API_BASE_URL };
+    process.env.TAVILY_API_KEY = "tvly-test";
+    process.env.TAVILY_API_BASE_URL = standin.tavilyUrl;
+    // Every summary takes far longer than the whole tool call may.
+    standin.configure({ units: 2, behaviour: (request) => (request.role === "summary" ? { hangMs: 20_000 } : undefined) });
+    try {
+      const run = await runGraph(QUESTION, { search_api: "tavily", tool_timeout_seconds: 1 });
+      const sources = run.values.sources as { url: string }[];
+      assert.ok(sources.length > 0, "the searches kept their sources");
+      assert.ok(standin.requests().some((r) => r.role === "summary"), "summaries were asked for");
+      assert.ok(!run.custom.some((e) => (e as { type?: string }).type === "tool_failed"), "no search timed out");
+      const listed = listedSources(String(run.values.final_report));
+      assert.ok(listed.length > 0, "the report cites what was found");
+    } finally {
+      for (const [name, value] of [["TAVILY_API_KEY", saved.key], ["TAVILY_API_BASE_URL", saved.url]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   test("every citation in the report is a URL the run retrieved", async () => {
     const run = await runGraph(QUESTION, {});
     const report = String(run.values.final_report);

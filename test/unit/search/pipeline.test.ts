@@ -173,6 +173,16 @@ describe("when summaries fail", () => {
     assert.equal(standin.stats().byRole.summary, 2);
   });
 
+  it("a summary not done by the deadline gives way to the page's text; the search keeps its sources", async () => {
+    standin.configure({ behaviour: (request) => (request.role === "summary" ? { hangMs: 10_000 } : undefined) });
+    const pages = [hit("s", page("S", 4_000)), hit("t", page("T", 4_000))];
+    const result = await searchAndSummarise(["q"], tableBackend({ q: pages }), settings(), undefined, AbortSignal.timeout(200));
+    assert.equal(result.sources.length, 2);
+    for (const { content } of pages) assert.ok(result.content.includes(truncateText(content, SUMMARY_THRESHOLD_CHARACTERS)));
+    assert.equal(count(result.content, "Key excerpts:"), 0);
+    assert.equal(standin.stats().byRole.summary, 2, "both summaries were asked for, then given up");
+  });
+
   it("a summariser that only returns garbage costs seconds, not the tool timeout", async () => {
     standin.configure({ behaviour: (request) => (request.role === "summary" ? { content: "not JSON" } : undefined) });
     const hits = Array.from({ length: 16 }, (_, i) => hit(`g${i}`, page(`G${i}`, 3_000)));
