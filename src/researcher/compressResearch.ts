@@ -3,6 +3,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
 import { createChatModel } from "../models.js";
 import { renderPrompt } from "../prompts.js";
+import { keepRetrievedUrls } from "../report/citations.js";
 import type { ResearcherStateValue, Source } from "../state.js";
 import { today } from "../util/dates.js";
 import { messageText } from "../util/messages.js";
@@ -21,7 +22,9 @@ export async function compressResearch(state: ResearcherStateValue, config: Lang
   const foundAnything = state.researcher_messages.some((message) => message.getType() === "tool");
   if (failure && !foundAnything) return unitFailed(state, messageText(failure));
   const rawNotes = collectRawNotes(state.researcher_messages);
-  const findings = ensureSourcesListed(await compressOrFallBack(state, rawNotes, config), state.sources);
+  // Compressed or not, the findings link only to what this unit retrieved, as a report does.
+  const checked = keepRetrievedUrls(await compressOrFallBack(state, rawNotes, config), state.sources);
+  const findings = ensureSourcesListed(checked, state.sources);
   return {
     supervisor_messages: [unitAnswer(state, findings)],
     notes: [findings],

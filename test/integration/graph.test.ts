@@ -134,6 +134,26 @@ describe("the research graph against the stand-in model", () => {
     assert.ok(markers.every((n) => n >= 1 && n <= listed.length), `markers ${markers} within 1..${listed.length}`);
   });
 
+  test("when compression fails, the raw findings that stand in keep only URLs the run retrieved", async () => {
+    const invented = "https://invented.example/tidal-miracle";
+    standin.configure({
+      units: 1,
+      behaviour: (request) => {
+        const compression = request.role === "writer" && request.messages[0]?.content.startsWith("You clean up a researcher's notes");
+        if (compression) return { status: 400, message: "compression refused" };
+        const lastTurn = request.role === "researcher" && request.messages.some((m) => m.role === "tool");
+        if (lastTurn) return { content: `Tidal power is well covered [see](${invented}) and also ${invented}/again in my notes.` };
+        return undefined;
+      },
+    });
+    const run = await runGraph(QUESTION, {});
+    const [findings] = run.values.notes as string[];
+    assert.match(findings, /uncompressed: the compression model failed/);
+    assert.ok(!findings.includes("invented.example"), `no invented URL in:\n${findings}`);
+    const retrieved = (run.values.sources as { url: string }[]).map((s) => s.url);
+    assert.ok(retrieved.length > 0 && retrieved.every((url) => findings.includes(url)), "every retrieved source is still there");
+  });
+
   test("a setting that cannot work ends the run with its message, not a report without sources", async () => {
     const saved = process.env.TAVILY_API_KEY;
     delete process.env.TAVILY_API_KEY;
