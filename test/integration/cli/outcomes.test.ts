@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { startStandIn, type StandIn, type StandInOptions } from "../../standin/server.js";
 import type { ParsedRequest } from "../../standin/types.js";
 import { runCli } from "../../support/cli.js";
-import { embeddedEnv, TEST_KEY } from "./common.js";
+import { assertReport, embeddedEnv, RESEARCH, TEST_KEY } from "./common.js";
 
 const QUESTION = "How does tidal power generate electricity?";
 const WEB = ["--set", "search_api=tavily", "--set", "allow_clarification=false"];
@@ -26,6 +26,9 @@ async function ownRun(t: TestContext, options: StandInOptions = {}): Promise<{ s
   const env = { ...embeddedEnv(), OPENAI_BASE_URL: standin.url, OPENAI_API_KEY: TEST_KEY, TAVILY_API_KEY: "tvly-test", TAVILY_API_BASE_URL: standin.tavilyUrl };
   return { standin, env };
 }
+
+/** The report writer's request (compression is also a "writer" request to the stand-in). */
+const isReportWriter = (request: { role: string; topic: string }) => request.role === "writer" && request.topic.startsWith("You write the final report");
 
 /** Researchers search QUERIES first; the fake Tavily refuses both with a 401. */
 function failEverySearch(standin: StandIn, seen: ParsedRequest[]): void {
@@ -51,5 +54,28 @@ describe("run outcomes", { concurrency: true }, () => {
     const answered = seen.find((r) => r.role === "researcher" && r.messages.some((m) => m.role === "tool"));
     const toolReply = answered?.messages.find((m) => m.role === "tool")?.content ?? "";
     assert.match(toolReply, /every query failed: Tavily error 401: /, "the model reads the cause");
+  });
+
+  test("a report writer that keeps failing fails the run; the resume retries only the writer", async (t) => {
+    const { standin, env } = await ownRun(t, {
+      units: 2,
+      behaviour: (request) => (isReportWriter(request) ? { status: 400, message: "writer refuses" } : undefined),
+    });
+    const failed = await runCli([QUESTION, ...RESEARCH], { env });
+    assert.equal(failed.code, 1, failed.stderr);
+    assert.equal(failed.stdout, "", "no report, and no dump of findings posing as one");
+    const [cause, hint] = failed.stderr.trimEnd().split("\n").slice(-2);
+    assert.equal(cause, "fanout: the run failed: 400 writer refuses");
+    const thread = /^the work so far is saved; resume with: fanout --thread ([0-9a-f-]{36})$/.exec(hint)?.[1];
+    assert.ok(thread, hint);
+    const before = standin.requests();
+    assert.equal(before.filter(isReportWriter).length, 1);
+
+    standin.configure({ behaviour: undefined });
+    const resumed = await runCli(["--thread", thread], { env });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assertReport(resumed.stdout);
+    const again = standin.requests().slice(before.length);
+    assert.deepEqual(again.map((r) => (isReportWriter(r) ? "report writer" : r.role)), ["report writer"], "only the writer ran again");
   });
 });
