@@ -36,15 +36,47 @@ const appendedStrings = () =>
 const notesField = appendedStrings();
 const rawNotesField = appendedStrings();
 
+/** The searches a run made with its search tool, how many failed, and the first few causes. */
+export const SearchTallySchema = z.object({
+  searches: z.number().int(),
+  failed: z.number().int(),
+  causes: z.array(z.string()),
+});
+export type SearchTally = z.infer<typeof SearchTallySchema>;
+export const NO_SEARCHES: SearchTally = { searches: 0, failed: 0, causes: [] };
+
+/** Adds two tallies, keeping the first three distinct causes. */
+export function addSearchTallies(current: SearchTally, next: SearchTally): SearchTally {
+  return {
+    searches: current.searches + next.searches,
+    failed: current.failed + next.failed,
+    causes: [...new Set([...current.causes, ...next.causes])].slice(0, 3),
+  };
+}
+
+const searchTallyField = new ReducedValue(SearchTallySchema.default(() => NO_SEARCHES), { reducer: addSearchTallies });
+
+/**
+ * How a finished run went: `done`, or `partial` when the report stands on less
+ * than the research was meant to give it (see src/report/outcome.ts), with why.
+ */
+export const RunOutcomeSchema = z.object({
+  status: z.enum(["done", "partial"]),
+  reason: z.string(),
+});
+export type RunOutcome = z.infer<typeof RunOutcomeSchema>;
+
 /**
  * What research hands upwards, from a unit to the supervisor to the run: the
- * answers to the supervisor's calls, findings, raw notes and sources.
+ * answers to the supervisor's calls, findings, raw notes, sources, and the
+ * tally of its searches.
  */
 const researchResults = {
   supervisor_messages: MessagesValue,
   notes: notesField,
   raw_notes: rawNotesField,
   sources: sourcesField,
+  search_tally: searchTallyField,
 };
 
 /** What a run takes: a chat, as in Open Deep Research, so Studio's chat view works. */
@@ -60,6 +92,8 @@ export const AgentState = new StateSchema({
   research_brief: z.string().default(""),
   ...researchResults,
   final_report: z.string().default(""),
+  /** Set with final_report; a run without a report has no outcome yet. */
+  outcome: RunOutcomeSchema.optional(),
 });
 export type AgentStateValue = typeof AgentState.State;
 

@@ -8,7 +8,7 @@ import { configurationFromEnv, configurationFromPairs, parseConfiguration, type 
 import { checkModelCredentials } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
 import { createLocalSearch } from "../search/local/index.js";
-import type { Source } from "../state.js";
+import type { RunOutcome, Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
 import { RunProgress, renderProgress } from "./progress.js";
@@ -199,11 +199,14 @@ async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunA
   const { values } = await graph.getState({ configurable: { thread_id: threadId } });
   const report = String(values.final_report ?? "");
   const sources = (values.sources ?? []) as Source[];
+  // Runs finished before outcomes were recorded count as done.
+  const outcome = (values.outcome as RunOutcome | undefined) ?? { status: "done", reason: "" };
   if (args.out) await writeFile(args.out, report, "utf8");
   if (args.json) {
     const result = {
       thread_id: threadId,
-      status: "done",
+      status: outcome.status,
+      reason: outcome.reason,
       report,
       sources,
       counts: { units: progress.unitsFinished || (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors },
@@ -214,6 +217,10 @@ async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunA
     io.stdout.write(report.endsWith("\n") ? report : `${report}\n`);
   } else {
     io.stderr.write(`report written to ${args.out}\n`);
+  }
+  if (outcome.status === "partial") {
+    io.stderr.write(`fanout: partial report: ${outcome.reason}\n`);
+    return EXIT.partial;
   }
   return EXIT.ok;
 }

@@ -7,12 +7,15 @@ import type { AgentStateValue } from "../state.js";
 import { today } from "../util/dates.js";
 import { formatConversation, messageText } from "../util/messages.js";
 import { finaliseCitations, numberSources } from "./citations.js";
+import { judgeOutcome, partialNote } from "./outcome.js";
 
 /**
  * Writes the report from the findings, citing only the sources the run
  * retrieved. A writer that still fails after the client's retries fails the
  * step: the research is saved in the checkpoints, and a resume runs the
  * writer again without redoing it. Nothing else passes for a report.
+ * The run's outcome is recorded with the report; a partial report says so
+ * and why at its top.
  */
 export async function finalReport(state: AgentStateValue, config: LangGraphRunnableConfig) {
   const configuration = readConfiguration(config);
@@ -27,6 +30,8 @@ export async function finalReport(state: AgentStateValue, config: LangGraphRunna
   });
   const draft = messageText(await model.invoke([new HumanMessage(prompt)], { signal: config.signal })).trim();
   if (!draft) throw new Error("the report model returned an empty reply");
-  const report = finaliseCitations(draft, state.sources).report;
-  return { final_report: report, messages: [new AIMessage(report)] };
+  const outcome = judgeOutcome(state, configuration.search_api);
+  const cited = finaliseCitations(draft, state.sources).report;
+  const report = outcome.status === "partial" ? partialNote(outcome.reason) + cited : cited;
+  return { final_report: report, outcome, messages: [new AIMessage(report)] };
 }

@@ -33,19 +33,26 @@ export async function compressResearch(state: ResearcherStateValue, config: Lang
 }
 
 /**
- * The unit's answer to the supervisor's ConductResearch call. The topic rides
- * along as the artifact (never sent to the model), so progress can name the
- * unit even in a process that did not start it.
+ * The unit's answer to the supervisor's ConductResearch call. The topic (and
+ * for a failed unit, why) rides along as the artifact, never sent to the
+ * model, so progress can name the unit even in a process that did not start
+ * it, and the run's outcome can say why its units failed.
  */
-function unitAnswer(state: ResearcherStateValue, content: string, status: "success" | "error" = "success"): ToolMessage {
-  return new ToolMessage({ content, tool_call_id: state.tool_call_id, name: "ConductResearch", status, artifact: { research_topic: state.research_topic } });
+function unitAnswer(state: ResearcherStateValue, content: string, error?: string): ToolMessage {
+  return new ToolMessage({
+    content,
+    tool_call_id: state.tool_call_id,
+    name: "ConductResearch",
+    status: error === undefined ? "success" : "error",
+    artifact: { research_topic: state.research_topic, ...(error === undefined ? {} : { error }) },
+  });
 }
 
 /** A unit that found nothing before its model failed: the supervisor hears why, as an error. */
 function unitFailed(state: ResearcherStateValue, reason: string) {
   const content = `Error: the research unit for "${state.research_topic}" found nothing. ${reason} Decide whether to retry this topic.`;
   return {
-    supervisor_messages: [unitAnswer(state, content, "error")],
+    supervisor_messages: [unitAnswer(state, content, reason)],
   };
 }
 

@@ -23,6 +23,9 @@ export function createSearchBackend(configuration: Configuration): SearchBackend
   }
 }
 
+/** The tools createSearchTool made, told apart from extra tools that may share a name. */
+const searchTools = new WeakSet<StructuredToolInterface>();
+
 /**
  * The researcher's search tool. It answers with formatted text for the model
  * and, as its artifact, the sources it retrieved, which researcher_tools puts
@@ -31,7 +34,7 @@ export function createSearchBackend(configuration: Configuration): SearchBackend
  * summariser costs summaries, never the search.
  */
 export function createSearchTool(backend: SearchBackend, configuration: Configuration): StructuredToolInterface {
-  return tool(
+  const search = tool(
     async ({ queries }, runConfig) => {
       const deadline = summaryDeadline(configuration);
       const result = await searchAndSummarise(queries, backend, configuration, runConfig?.signal, deadline);
@@ -44,4 +47,11 @@ export function createSearchTool(backend: SearchBackend, configuration: Configur
       responseFormat: "content_and_artifact",
     },
   );
+  searchTools.add(search);
+  return search;
+}
+
+/** Whether createSearchTool made this tool: its calls count towards the run's search tally. */
+export function isSearchTool(candidate: StructuredToolInterface | undefined): boolean {
+  return candidate !== undefined && searchTools.has(candidate);
 }

@@ -78,4 +78,16 @@ describe("run outcomes", { concurrency: true }, () => {
     const again = standin.requests().slice(before.length);
     assert.deepEqual(again.map((r) => (isReportWriter(r) ? "report writer" : r.role)), ["report writer"], "only the writer ran again");
   });
+
+  test("every search failing finishes partial: exit 4, the cause on stderr and at the top of the report", async (t) => {
+    const { standin, env } = await ownRun(t, { units: 2 });
+    failEverySearch(standin, []);
+    const result = await runCli([QUESTION, ...WEB], { env });
+    assert.equal(result.code, 4, result.stderr);
+    const last = result.stderr.trimEnd().split("\n").at(-1)!;
+    assert.match(last, /^fanout: partial report: every search failed: Tavily error 401: /);
+    const reason = last.replace(/^fanout: partial report: /, "");
+    assert.ok(result.stdout.startsWith(`> **Partial report:** ${reason}`), result.stdout.slice(0, 300));
+    assert.match(result.stdout, /^# /m, "the report itself follows");
+  });
 });
