@@ -12,6 +12,7 @@ import type { RunOutcome, Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
 import { RunProgress, renderProgress } from "./progress.js";
+import { resumeCommand, writeResult } from "./result.js";
 import { readRunMetadata, withRunMetadata, type RunMetadata } from "./runMetadata.js";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
@@ -100,6 +101,7 @@ async function execute(
         if (!reply) {
           stopRendering();
           io.stderr.write(`clarifying question: ${question}\nanswer with: fanout --thread ${threadId} --answer "…"\n`);
+          if (args.json) writeResult(io, { thread_id: threadId, status: "waiting for answer", reason: `clarifying question: ${question}`, question, resume: `${resumeCommand(threadId)} --answer "…"` });
           return EXIT.waiting;
         }
         input = new Command({ resume: reply });
@@ -118,12 +120,14 @@ async function execute(
       for await (const [namespace, mode, data] of stream as AsyncIterable<[string[], string, unknown]>) {
         progress.observe(namespace, mode, data);
       }
-      if (control.drainRequested) return interrupted(threadId, io);
+      if (control.drainRequested) return interrupted(threadId, io, args);
       input = undefined;
     }
   } catch (error) {
-    if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(threadId, io, stopRendering);
-    throw new RunFailed(threadId, error);
+    if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(threadId, io, args, stopRendering);
+    const failed = new RunFailed(threadId, error);
+    if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: failed.message, resume: resumeCommand(threadId) });
+    throw failed;
   } finally {
     stopRendering();
     stopSignals();
@@ -142,9 +146,10 @@ export class RunFailed extends Error {
   }
 }
 
-function interrupted(threadId: string, io: CliIo, stopRendering?: () => void): number {
+function interrupted(threadId: string, io: CliIo, args: RunArgs, stopRendering?: () => void): number {
   stopRendering?.();
   io.stderr.write(`resume with: fanout --thread ${threadId}\n`);
+  if (args.json) writeResult(io, { thread_id: threadId, status: "interrupted", reason: "stopped by a signal (Ctrl-C or SIGTERM)", resume: resumeCommand(threadId) });
   return EXIT.interrupted;
 }
 
@@ -203,7 +208,7 @@ async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunA
   const outcome = (values.outcome as RunOutcome | undefined) ?? { status: "done", reason: "" };
   if (args.out) await writeFile(args.out, report, "utf8");
   if (args.json) {
-    const result = {
+    writeResult(io, {
       thread_id: threadId,
       status: outcome.status,
       reason: outcome.reason,
@@ -211,8 +216,7 @@ async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunA
       sources,
       counts: { units: progress.unitsFinished || (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors },
       timings: { total_ms: progress.elapsedMs(), stages_ms: progress.stageTimings },
-    };
-    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    });
   } else if (!args.out) {
     io.stdout.write(report.endsWith("\n") ? report : `${report}\n`);
   } else {

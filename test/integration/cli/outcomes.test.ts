@@ -7,8 +7,8 @@ import { describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { startStandIn, type StandIn, type StandInOptions } from "../../standin/server.js";
 import type { ParsedRequest } from "../../standin/types.js";
-import { runCli } from "../../support/cli.js";
-import { assertReport, embeddedEnv, RESEARCH, TEST_KEY } from "./common.js";
+import { runCli, startCli } from "../../support/cli.js";
+import { assertReport, CORPUS, embeddedEnv, RESEARCH, TEST_KEY } from "./common.js";
 
 const QUESTION = "How does tidal power generate electricity?";
 const WEB = ["--set", "search_api=tavily", "--set", "allow_clarification=false"];
@@ -89,5 +89,66 @@ describe("run outcomes", { concurrency: true }, () => {
     const reason = last.replace(/^fanout: partial report: /, "");
     assert.ok(result.stdout.startsWith(`> **Partial report:** ${reason}`), result.stdout.slice(0, 300));
     assert.match(result.stdout, /^# /m, "the report itself follows");
+  });
+
+  describe("--json prints a result object on every outcome", { concurrency: true }, () => {
+    type Result = { thread_id: string; status: string; reason: string; resume?: string; question?: string; report?: string };
+    const parse = (stdout: string) => JSON.parse(stdout) as Result;
+
+    test("done", async (t) => {
+      const { env } = await ownRun(t, { units: 1 });
+      const result = await runCli([QUESTION, ...RESEARCH, "--json"], { env });
+      assert.equal(result.code, 0, result.stderr);
+      const json = parse(result.stdout);
+      assert.deepEqual([json.status, json.reason, json.resume], ["done", "", undefined]);
+      assert.equal(result.stderr.split("\n")[0], `thread: ${json.thread_id}`);
+      assertReport(json.report!);
+    });
+
+    test("partial", async (t) => {
+      const { standin, env } = await ownRun(t, { units: 1 });
+      failEverySearch(standin, []);
+      const result = await runCli([QUESTION, ...WEB, "--json"], { env });
+      assert.equal(result.code, 4, result.stderr);
+      const json = parse(result.stdout);
+      assert.equal(json.status, "partial");
+      assert.match(json.reason, /^every search failed: Tavily error 401: /);
+      assert.ok(json.report!.startsWith("> **Partial report:**"));
+    });
+
+    test("failed", async (t) => {
+      const { env } = await ownRun(t, { units: 1, behaviour: (request) => (isReportWriter(request) ? { status: 400, message: "writer refuses" } : undefined) });
+      const result = await runCli([QUESTION, ...RESEARCH, "--json"], { env });
+      assert.equal(result.code, 1, result.stderr);
+      const json = parse(result.stdout);
+      assert.deepEqual(json, { thread_id: json.thread_id, status: "failed", reason: "400 writer refuses", resume: `fanout --thread ${json.thread_id}` });
+    });
+
+    test("waiting for an answer", async (t) => {
+      const { env } = await ownRun(t);
+      const result = await runCli(["Tell me about Mercury (ambiguous)", "--set", "search_api=local", "--set", `local_corpus_path=${CORPUS}`, "--json"], { env });
+      assert.equal(result.code, 3, result.stderr);
+      const json = parse(result.stdout);
+      assert.equal(json.status, "waiting for answer");
+      assert.match(json.question!, /Mercury/);
+      assert.equal(json.reason, `clarifying question: ${json.question}`);
+      assert.equal(json.resume, `fanout --thread ${json.thread_id} --answer "…"`);
+    });
+
+    test("interrupted", async (t) => {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      // Researchers are held until the signal has come, so the run is surely mid-flight.
+      const { env } = await ownRun(t, { units: 1, behaviour: async (request) => void (request.role === "researcher" && (await released)) });
+      t.after(release);
+      const run = startCli([QUESTION, ...RESEARCH, "--json"], { env });
+      await run.stderrLines((line) => line.includes("unit started"));
+      run.child.kill("SIGINT");
+      setTimeout(release, 200);
+      const result = await run.done;
+      assert.equal(result.code, 130, result.stderr);
+      const json = parse(result.stdout);
+      assert.deepEqual(json, { thread_id: json.thread_id, status: "interrupted", reason: "stopped by a signal (Ctrl-C or SIGTERM)", resume: `fanout --thread ${json.thread_id}` });
+    });
   });
 });
