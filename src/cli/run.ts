@@ -13,6 +13,7 @@ import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
 import { RunProgress, renderProgress } from "./progress.js";
 import { resumeCommand, writeResult } from "./result.js";
+import { countFinishedUnits, questionIn, readThreadState } from "./threadState.js";
 import { readRunMetadata, withRunMetadata, type RunMetadata } from "./runMetadata.js";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
@@ -52,7 +53,8 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
   if (existing) {
     const state = await graph.getState(threadConfig);
     // A finished run only prints its stored report: no settings or corpus need to work for that.
-    if (state.next.length === 0 && state.values.final_report) return printResult(graph, threadId, io, args, new RunProgress());
+    // (Tasks left over mean its last step's results were saved but not yet checkpointed: resume.)
+    if (state.tasks.length === 0 && state.values.final_report) return printResult(graph, threadId, io, args, new RunProgress());
     // A new run's settings were checked by main before the store opened; a resume's are checked here.
     await preflight(settings);
     io.stderr.write(`resuming thread ${threadId}: ${await describeSkipped(graph, threadId)}\n`);
@@ -158,17 +160,6 @@ export async function pendingQuestion(graph: Graph, threadId: string): Promise<s
   return questionIn(await graph.getState({ configurable: { thread_id: threadId } }));
 }
 
-/** The clarifying question a state snapshot is paused on, if any. */
-export function questionIn(state: Snapshot): string | undefined {
-  for (const task of state.tasks) {
-    for (const pending of task.interrupts ?? []) {
-      const value = pending.value as { question?: unknown } | undefined;
-      if (typeof value?.question === "string") return value.question;
-    }
-  }
-  return undefined;
-}
-
 async function ask(question: string, io: CliIo): Promise<string> {
   const rl = createInterface({ input: io.stdin, output: io.stderr });
   try {
@@ -180,24 +171,10 @@ async function ask(question: string, io: CliIo): Promise<string> {
 
 /** What a resume will not redo: finished research units and completed stages. */
 export async function describeSkipped(graph: Graph, threadId: string): Promise<string> {
-  const state = await graph.getState({ configurable: { thread_id: threadId } }, { subgraphs: true });
+  const state = await readThreadState(graph, threadId);
   const next = state.next.join(", ") || "the end";
   const units = countFinishedUnits(state);
   return `${units} research unit${units === 1 ? "" : "s"} already finished; continuing at ${next}`;
-}
-
-type Snapshot = Awaited<ReturnType<Graph["getState"]>>;
-
-/** Research units whose answers reached the supervisor, in the top state or a paused supervisor's. */
-export function countFinishedUnits(state: Snapshot): number {
-  const notes = (state.values as { notes?: string[] }).notes?.length ?? 0;
-  let nested = 0;
-  for (const task of state.tasks) {
-    const sub = task.state as Snapshot | undefined;
-    const messages = (sub?.values as { supervisor_messages?: { name?: string; status?: string; getType?: () => string }[] } | undefined)?.supervisor_messages ?? [];
-    nested += messages.filter((m) => m.getType?.() === "tool" && m.name === "ConductResearch" && m.status !== "error").length;
-  }
-  return Math.max(notes, nested);
 }
 
 async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunArgs, progress: RunProgress): Promise<number> {
