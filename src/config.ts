@@ -33,7 +33,7 @@ export const ConfigurationSchema = z
       .describe("Research units the supervisor may run at once, per round"),
     max_researcher_iterations: positiveInt(50)
       .default(6)
-      .describe("Supervisor rounds (model turns) before the research phase stops"),
+      .describe("Supervisor rounds that may launch research before the research phase stops"),
     max_react_tool_calls: positiveInt(50)
       .default(10)
       .describe("Tool rounds one researcher may take before it must compress"),

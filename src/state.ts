@@ -36,6 +36,49 @@ const appendedStrings = () =>
 const notesField = appendedStrings();
 const rawNotesField = appendedStrings();
 
+/** The searches a run made with its search tool, how many failed, and the first few causes. */
+export const SearchTallySchema = z.object({
+  searches: z.number().int(),
+  failed: z.number().int(),
+  causes: z.array(z.string()),
+});
+export type SearchTally = z.infer<typeof SearchTallySchema>;
+export const NO_SEARCHES: SearchTally = { searches: 0, failed: 0, causes: [] };
+
+/** Adds two tallies, keeping the first three distinct causes. */
+export function addSearchTallies(current: SearchTally, next: SearchTally): SearchTally {
+  return {
+    searches: current.searches + next.searches,
+    failed: current.failed + next.failed,
+    causes: [...new Set([...current.causes, ...next.causes])].slice(0, 3),
+  };
+}
+
+const searchTallyField = new ReducedValue(SearchTallySchema.default(() => NO_SEARCHES), { reducer: addSearchTallies });
+
+/**
+ * How a finished run went: `done`, or `partial` when the report stands on less
+ * than the research was meant to give it (see src/report/outcome.ts), with why.
+ */
+export const RunOutcomeSchema = z.object({
+  status: z.enum(["done", "partial"]),
+  reason: z.string(),
+});
+export type RunOutcome = z.infer<typeof RunOutcomeSchema>;
+
+/**
+ * What research hands upwards, from a unit to the supervisor to the run: the
+ * answers to the supervisor's calls, findings, raw notes, sources, and the
+ * tally of its searches.
+ */
+const researchResults = {
+  supervisor_messages: MessagesValue,
+  notes: notesField,
+  raw_notes: rawNotesField,
+  sources: sourcesField,
+  search_tally: searchTallyField,
+};
+
 /** What a run takes: a chat, as in Open Deep Research, so Studio's chat view works. */
 export const AgentInput = new StateSchema({
   messages: MessagesValue,
@@ -47,22 +90,18 @@ export const AgentState = new StateSchema({
   /** A question clarify_with_user has decided to ask and not yet had answered. */
   clarifying_question: z.string().default(""),
   research_brief: z.string().default(""),
-  supervisor_messages: MessagesValue,
-  notes: notesField,
-  raw_notes: rawNotesField,
-  sources: sourcesField,
+  ...researchResults,
   final_report: z.string().default(""),
+  /** Set with final_report; a run without a report has no outcome yet. */
+  outcome: RunOutcomeSchema.optional(),
 });
 export type AgentStateValue = typeof AgentState.State;
 
 /** The supervisor subgraph: plans, fans research units out, and collects their results. */
 export const SupervisorState = new StateSchema({
   research_brief: z.string().default(""),
-  supervisor_messages: MessagesValue,
   research_iterations: z.number().int().default(0),
-  notes: notesField,
-  raw_notes: rawNotesField,
-  sources: sourcesField,
+  ...researchResults,
 });
 export type SupervisorStateValue = typeof SupervisorState.State;
 
@@ -70,12 +109,7 @@ export type SupervisorStateValue = typeof SupervisorState.State;
  * What the research phase hands back: findings, sources, and the supervisor's
  * conversation (so Studio and the CLI can see each unit's answer as it lands).
  */
-export const SupervisorOutput = new StateSchema({
-  supervisor_messages: MessagesValue,
-  notes: notesField,
-  raw_notes: rawNotesField,
-  sources: sourcesField,
-});
+export const SupervisorOutput = new StateSchema(researchResults);
 
 /** One research unit: a researcher that works one topic, then compresses its findings. */
 export const ResearcherState = new StateSchema({
@@ -84,21 +118,13 @@ export const ResearcherState = new StateSchema({
   tool_call_id: z.string(),
   researcher_messages: MessagesValue,
   tool_call_iterations: z.number().int().default(0),
-  raw_notes: rawNotesField,
-  sources: sourcesField,
-  notes: notesField,
-  /** The unit's answer to the supervisor: one tool message, matched by tool_call_id. */
-  supervisor_messages: MessagesValue,
+  /** Its supervisor_messages hold the unit's answer: one tool message, matched by tool_call_id. */
+  ...researchResults,
 });
 export type ResearcherStateValue = typeof ResearcherState.State;
 
 /** What a research unit hands back to the supervisor, and nothing more. */
-export const ResearcherOutput = new StateSchema({
-  supervisor_messages: MessagesValue,
-  notes: notesField,
-  raw_notes: rawNotesField,
-  sources: sourcesField,
-});
+export const ResearcherOutput = new StateSchema(researchResults);
 
 /** What the Send to research_unit carries. */
 export type ResearchUnitInput = { research_topic: string; tool_call_id: string };

@@ -148,5 +148,6 @@ Environment:
   POSTGRES_URI          keep runs in Postgres; otherwise in FANOUT_HOME (default ~/.fanout)
   FANOUT_<KEY>          a setting, e.g. FANOUT_MAX_CONCURRENT_RESEARCH_UNITS=3
 
-Exit codes: 0 done, 1 run failed, 2 bad input or configuration, 3 waiting for an answer, 130 interrupted.
+Exit codes: 0 done, 1 run failed, 2 bad input or configuration, 3 waiting for an answer,
+4 finished partial (report written; the reason on stderr), 130 interrupted.
 `;

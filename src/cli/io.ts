@@ -1,5 +1,5 @@
 /** Exit codes, as --help documents them. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, waiting: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, waiting: 3, partial: 4, interrupted: 130 } as const;
 
 /** The process surfaces the CLI touches, so tests can drive it in-process. */
 export type CliIo = {

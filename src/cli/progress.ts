@@ -75,7 +75,8 @@ export class RunProgress {
         break;
       case "tool_failed":
         this.toolErrors += 1;
-        this.emit(`tool ${event.tool} failed: ${shorten(event.error)}`);
+        // Long enough for the cause: "every query failed: Tavily error 401: …".
+        this.emit(`tool ${event.tool} failed: ${shorten(event.error, 300)}`);
         break;
     }
   }

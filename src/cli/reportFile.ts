@@ -35,17 +35,18 @@ async function writable(target: string): Promise<boolean> {
 
 /**
  * Writes the finished report to `--out`. When that fails (the folder went away, the
- * disk filled up), says so and how to print the report kept in the thread; returns false.
+ * disk filled up), says so and how to print the report kept in the thread, and returns the problem.
  */
-export async function writeReportFile(out: string, report: string, threadId: string, io: CliIo): Promise<boolean> {
+export async function writeReportFile(out: string, report: string, threadId: string, io: CliIo): Promise<string | undefined> {
   try {
     await writeFile(out, report, "utf8");
-    return true;
+    return undefined;
   } catch (error) {
+    const problem = `cannot write the report to ${out}: ${describeError(error)}`;
     io.stderr.write(
-      `fanout: cannot write the report to ${out}: ${describeError(error)}\n` +
+      `fanout: ${problem}\n` +
         `the report is saved in thread ${threadId}; print it with: fanout --thread ${threadId} (or fanout show ${threadId})\n`,
     );
-    return false;
+    return problem;
   }
 }

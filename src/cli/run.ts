@@ -7,12 +7,14 @@ import { configurationFromEnv, configurationFromPairs, parseConfiguration, type 
 import { checkModelCredentials } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
 import { createLocalSearch } from "../search/local/index.js";
-import type { Source } from "../state.js";
+import type { RunOutcome, Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
 import { describeLocalCorpus } from "./localCorpus.js";
 import { RunProgress, renderProgress } from "./progress.js";
 import { writeReportFile } from "./reportFile.js";
+import { resumeCommand, writeResult } from "./result.js";
+import { countFinishedUnits, questionIn, readThreadState } from "./threadState.js";
 import { readRunMetadata, settingsToKeep, withRunMetadata, type RunMetadata } from "./runMetadata.js";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
@@ -52,7 +54,8 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
   if (existing) {
     const state = await graph.getState(threadConfig);
     // A finished run only prints its stored report: no settings or corpus need to work for that.
-    if (state.next.length === 0 && state.values.final_report) return printResult(graph, threadId, io, args, new RunProgress());
+    // (Tasks left over mean its last step's results were saved but not yet checkpointed: resume.)
+    if (state.tasks.length === 0 && state.values.final_report) return printResult(graph, threadId, io, args, new RunProgress());
     // A new run's settings were checked by main before the store opened; a resume's are checked here.
     await preflight(settings);
     io.stderr.write(`resuming thread ${threadId}: ${await describeSkipped(graph, threadId)}\n`);
@@ -103,6 +106,7 @@ async function execute(
         if (!reply) {
           stopRendering();
           io.stderr.write(`clarifying question: ${question}\nanswer with: fanout --thread ${threadId} --answer "…"\n`);
+          if (args.json) writeResult(io, { thread_id: threadId, status: "waiting for answer", reason: `clarifying question: ${question}`, question, resume: `${resumeCommand(threadId)} --answer "…"` });
           return EXIT.waiting;
         }
         input = new Command({ resume: reply });
@@ -121,12 +125,14 @@ async function execute(
       for await (const [namespace, mode, data] of stream as AsyncIterable<[string[], string, unknown]>) {
         progress.observe(namespace, mode, data);
       }
-      if (control.drainRequested) return interrupted(threadId, io);
+      if (control.drainRequested) return interrupted(threadId, io, args);
       input = undefined;
     }
   } catch (error) {
-    if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(threadId, io, stopRendering);
-    throw new RunFailed(threadId, error);
+    if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(threadId, io, args, stopRendering);
+    const failed = new RunFailed(threadId, error);
+    if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: failed.message, resume: resumeCommand(threadId) });
+    throw failed;
   } finally {
     stopRendering();
     stopSignals();
@@ -145,26 +151,16 @@ export class RunFailed extends Error {
   }
 }
 
-function interrupted(threadId: string, io: CliIo, stopRendering?: () => void): number {
+function interrupted(threadId: string, io: CliIo, args: RunArgs, stopRendering?: () => void): number {
   stopRendering?.();
   io.stderr.write(`resume with: fanout --thread ${threadId}\n`);
+  if (args.json) writeResult(io, { thread_id: threadId, status: "interrupted", reason: "stopped by a signal (Ctrl-C or SIGTERM)", resume: resumeCommand(threadId) });
   return EXIT.interrupted;
 }
 
 /** The clarifying question a paused thread is waiting on, if any. */
 export async function pendingQuestion(graph: Graph, threadId: string): Promise<string | undefined> {
   return questionIn(await graph.getState({ configurable: { thread_id: threadId } }));
-}
-
-/** The clarifying question a state snapshot is paused on, if any. */
-export function questionIn(state: Snapshot): string | undefined {
-  for (const task of state.tasks) {
-    for (const pending of task.interrupts ?? []) {
-      const value = pending.value as { question?: unknown } | undefined;
-      if (typeof value?.question === "string") return value.question;
-    }
-  }
-  return undefined;
 }
 
 async function ask(question: string, io: CliIo): Promise<string> {
@@ -178,45 +174,41 @@ async function ask(question: string, io: CliIo): Promise<string> {
 
 /** What a resume will not redo: finished research units and completed stages. */
 export async function describeSkipped(graph: Graph, threadId: string): Promise<string> {
-  const state = await graph.getState({ configurable: { thread_id: threadId } }, { subgraphs: true });
+  const state = await readThreadState(graph, threadId);
   const next = state.next.join(", ") || "the end";
   const units = countFinishedUnits(state);
   return `${units} research unit${units === 1 ? "" : "s"} already finished; continuing at ${next}`;
-}
-
-type Snapshot = Awaited<ReturnType<Graph["getState"]>>;
-
-/** Research units whose answers reached the supervisor, in the top state or a paused supervisor's. */
-export function countFinishedUnits(state: Snapshot): number {
-  const notes = (state.values as { notes?: string[] }).notes?.length ?? 0;
-  let nested = 0;
-  for (const task of state.tasks) {
-    const sub = task.state as Snapshot | undefined;
-    const messages = (sub?.values as { supervisor_messages?: { name?: string; status?: string; getType?: () => string }[] } | undefined)?.supervisor_messages ?? [];
-    nested += messages.filter((m) => m.getType?.() === "tool" && m.name === "ConductResearch" && m.status !== "error").length;
-  }
-  return Math.max(notes, nested);
 }
 
 async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunArgs, progress: RunProgress): Promise<number> {
   const { values } = await graph.getState({ configurable: { thread_id: threadId } });
   const report = String(values.final_report ?? "");
   const sources = (values.sources ?? []) as Source[];
-  if (args.out && !(await writeReportFile(args.out, report, threadId, io))) return EXIT.failed;
+  // Runs finished before outcomes were recorded count as done.
+  const outcome = (values.outcome as RunOutcome | undefined) ?? { status: "done", reason: "" };
+  const writeProblem = args.out ? await writeReportFile(args.out, report, threadId, io) : undefined;
+  if (writeProblem) {
+    if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: writeProblem, resume: resumeCommand(threadId) });
+    return EXIT.failed;
+  }
   if (args.json) {
-    const result = {
+    writeResult(io, {
       thread_id: threadId,
-      status: "done",
+      status: outcome.status,
+      reason: outcome.reason,
       report,
       sources,
       counts: { units: progress.unitsFinished || (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors },
       timings: { total_ms: progress.elapsedMs(), stages_ms: progress.stageTimings },
-    };
-    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    });
   } else if (!args.out) {
     io.stdout.write(report.endsWith("\n") ? report : `${report}\n`);
   } else {
     io.stderr.write(`report written to ${args.out}\n`);
+  }
+  if (outcome.status === "partial") {
+    io.stderr.write(`fanout: partial report: ${outcome.reason}\n`);
+    return EXIT.partial;
   }
   return EXIT.ok;
 }

@@ -4,16 +4,16 @@ import { deleteThread, listThreads, type ThreadSummary } from "../checkpoint/ind
 import { parseDuration, UsageError } from "./args.js";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
-import { countFinishedUnits, questionIn } from "./run.js";
 import { readRunMetadata } from "./runMetadata.js";
 import { THREAD_COLUMNS } from "./threadColumns.js";
-
-type ThreadStatus = "done" | "waiting for answer" | "unfinished";
+import { countFinishedUnits, readThreadState, threadStatus, type ThreadStatus } from "./threadState.js";
 
 type ThreadView = {
   thread_id: string;
   question: string;
   status: ThreadStatus;
+  /** Why, for any status but done: the partial outcome's reason, the error, the question. */
+  reason: string;
   started: string;
   updated: string;
   units_done: number;
@@ -24,18 +24,17 @@ type Graph = ReturnType<typeof buildDeepResearcher>;
 
 /** One thread's view, and its state values, from a single read of its state. */
 async function viewThread(graph: Graph, thread: ThreadSummary): Promise<{ view: ThreadView; values: Record<string, unknown> }> {
-  const state = await graph.getState({ configurable: { thread_id: thread.thread_id } }, { subgraphs: true });
+  const state = await readThreadState(graph, thread.thread_id);
   const run = readRunMetadata(thread.metadata);
-  const waiting = questionIn(state) !== undefined;
-  const status: ThreadStatus = state.next.length === 0 ? "done" : waiting ? "waiting for answer" : "unfinished";
   const view = {
     thread_id: thread.thread_id,
     question: run?.question ?? firstQuestion(state.values),
-    status,
+    ...threadStatus(state),
     started: run?.started_at || thread.created_at,
     updated: thread.updated_at,
     units_done: countFinishedUnits(state),
-    pending: [...state.next],
+    // The steps not yet checkpointed as done, including any whose results were saved before a kill.
+    pending: state.tasks.map((task) => task.name),
   };
   return { view, values: state.values };
 }
@@ -80,7 +79,7 @@ export async function showCommand(saver: BaseCheckpointSaver, io: CliIo, threadI
     [
       `thread:   ${view.thread_id}`,
       `question: ${oneLine(view.question)}`,
-      `status:   ${view.status}`,
+      `status:   ${view.status}${view.status === "done" ? "" : `: ${view.reason}`}`,
       `pending:  ${view.pending.join(", ") || "nothing"}`,
       `units:    ${view.units_done} done`,
       `started:  ${view.started}`,

@@ -14,8 +14,7 @@ export function numberSources(sources: Source[]): string {
  * first citation and listed at the end.
  */
 export function finaliseCitations(report: string, sources: Source[]): { report: string; cited: Source[] } {
-  const retrieved = new Set(sources.map((source) => source.url));
-  const body = unlinkUnretrieved(stripSourcesSection(report), retrieved);
+  const body = keepRetrievedUrls(stripSourcesSection(report), sources);
   const renumbered = new Map<number, number>();
   const cited: Source[] = [];
   const citedBody = body.replace(/\[(\d+(?:\s*,\s*\d+)*)\](?!\()/g, (_match, list: string) => {
@@ -49,12 +48,21 @@ function stripSourcesSection(report: string): string {
   return report.slice(0, match.index) + (nextHeading ? rest.slice(nextHeading.index) : "");
 }
 
-/** [text](url) for a URL that was not retrieved becomes plain text; bare such URLs are removed. */
-function unlinkUnretrieved(report: string, retrieved: Set<string>): string {
-  const withoutLinks = report.replace(/\[([^\]]*)\]\(([^)\s]+)\)/g, (match, text: string, url: string) =>
-    retrieved.has(url) ? match : text,
+/**
+ * The URL check of finaliseCitations, for any text a reader or the report
+ * writer may see (findings, fallback text): [text](url) for a URL that was not
+ * retrieved becomes plain text, and bare such URLs are removed. A sentence's
+ * closing punctuation is not taken as part of a URL.
+ */
+export function keepRetrievedUrls(text: string, sources: Source[]): string {
+  const retrieved = new Set(sources.map((source) => source.url));
+  const withoutLinks = text.replace(/\[([^\]]*)\]\(([^)\s]+)\)/g, (match, linkText: string, url: string) =>
+    retrieved.has(url) ? match : linkText,
   );
-  return withoutLinks.replace(/(?<![(<])\b(?:https?|file):\/\/[^\s)>\]]+/g, (url) => (retrieved.has(url) ? url : ""));
+  return withoutLinks.replace(/(?<![(<])\b(?:https?|file):\/\/[^\s)>\]]+/g, (found) => {
+    const url = found.replace(/[.,;:!?]+$/, "");
+    return retrieved.has(url) ? found : found.slice(url.length);
+  });
 }
 
 function escapeTitle(title: string): string {

@@ -7,11 +7,15 @@ import type { AgentStateValue } from "../state.js";
 import { today } from "../util/dates.js";
 import { formatConversation, messageText } from "../util/messages.js";
 import { finaliseCitations, numberSources } from "./citations.js";
+import { judgeOutcome, partialNote } from "./outcome.js";
 
 /**
- * Writes the report from the findings. Citations are checked against the
- * sources the run retrieved; if the writer fails, the findings themselves
- * become the report, so the research is never thrown away.
+ * Writes the report from the findings, citing only the sources the run
+ * retrieved. A writer that still fails after the client's retries fails the
+ * step: the research is saved in the checkpoints, and a resume runs the
+ * writer again without redoing it. Nothing else passes for a report.
+ * The run's outcome is recorded with the report; a partial report says so
+ * and why at its top.
  */
 export async function finalReport(state: AgentStateValue, config: LangGraphRunnableConfig) {
   const configuration = readConfiguration(config);
@@ -24,28 +28,10 @@ export async function finalReport(state: AgentStateValue, config: LangGraphRunna
     sources: numberSources(state.sources),
     date: today(),
   });
-  let report: string;
-  try {
-    const draft = messageText(await model.invoke([new HumanMessage(prompt)], { signal: config.signal })).trim();
-    if (!draft) throw new Error("the report model returned an empty reply");
-    report = finaliseCitations(draft, state.sources).report;
-  } catch (error) {
-    if (config.signal?.aborted) throw error;
-    report = fallbackReport(state, findings, error);
-  }
-  return { final_report: report, messages: [new AIMessage(report)] };
+  const draft = messageText(await model.invoke([new HumanMessage(prompt)], { signal: config.signal })).trim();
+  if (!draft) throw new Error("the report model returned an empty reply");
+  const outcome = judgeOutcome(state, configuration.search_api);
+  const cited = finaliseCitations(draft, state.sources).report;
+  const report = outcome.status === "partial" ? partialNote(outcome.reason) + cited : cited;
+  return { final_report: report, outcome, messages: [new AIMessage(report)] };
 }
-
-/** The findings as they stand, with every retrieved source: the research survives a failed writer. */
-function fallbackReport(state: AgentStateValue, findings: string, error: unknown): string {
-  const reason = error instanceof Error ? error.message : String(error);
-  const sources = state.sources.map((source, index) => `${index + 1}. [${source.title}](${source.url})`).join("\n");
-  return [
-    "# Research findings",
-    `> The report writer failed (${reason}); these are the researchers' findings as they stand.`,
-    `## Brief\n\n${state.research_brief}`,
-    `## Findings\n\n${findings}`,
-    sources ? `## Sources\n\n${sources}` : "",
-  ].filter(Boolean).join("\n\n") + "\n";
-}
-

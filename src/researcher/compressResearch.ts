@@ -3,10 +3,11 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
 import { createChatModel } from "../models.js";
 import { renderPrompt } from "../prompts.js";
+import { keepRetrievedUrls } from "../report/citations.js";
 import type { ResearcherStateValue, Source } from "../state.js";
 import { today } from "../util/dates.js";
 import { messageText } from "../util/messages.js";
-import { truncateText } from "../search/summarize.js";
+import { truncateText } from "../util/text.js";
 import { RESEARCH_FAILED } from "./researcher.js";
 
 /** Raw notes kept when compression fails, so the unit's work is never lost. */
@@ -21,7 +22,9 @@ export async function compressResearch(state: ResearcherStateValue, config: Lang
   const foundAnything = state.researcher_messages.some((message) => message.getType() === "tool");
   if (failure && !foundAnything) return unitFailed(state, messageText(failure));
   const rawNotes = collectRawNotes(state.researcher_messages);
-  const findings = ensureSourcesListed(await compressOrFallBack(state, rawNotes, config), state.sources);
+  // Compressed or not, the findings link only to what this unit retrieved, as a report does.
+  const checked = keepRetrievedUrls(await compressOrFallBack(state, rawNotes, config), state.sources);
+  const findings = ensureSourcesListed(checked, state.sources);
   return {
     supervisor_messages: [unitAnswer(state, findings)],
     notes: [findings],
@@ -30,19 +33,26 @@ export async function compressResearch(state: ResearcherStateValue, config: Lang
 }
 
 /**
- * The unit's answer to the supervisor's ConductResearch call. The topic rides
- * along as the artifact (never sent to the model), so progress can name the
- * unit even in a process that did not start it.
+ * The unit's answer to the supervisor's ConductResearch call. The topic (and
+ * for a failed unit, why) rides along as the artifact, never sent to the
+ * model, so progress can name the unit even in a process that did not start
+ * it, and the run's outcome can say why its units failed.
  */
-function unitAnswer(state: ResearcherStateValue, content: string, status: "success" | "error" = "success"): ToolMessage {
-  return new ToolMessage({ content, tool_call_id: state.tool_call_id, name: "ConductResearch", status, artifact: { research_topic: state.research_topic } });
+function unitAnswer(state: ResearcherStateValue, content: string, error?: string): ToolMessage {
+  return new ToolMessage({
+    content,
+    tool_call_id: state.tool_call_id,
+    name: "ConductResearch",
+    status: error === undefined ? "success" : "error",
+    artifact: { research_topic: state.research_topic, ...(error === undefined ? {} : { error }) },
+  });
 }
 
 /** A unit that found nothing before its model failed: the supervisor hears why, as an error. */
 function unitFailed(state: ResearcherStateValue, reason: string) {
   const content = `Error: the research unit for "${state.research_topic}" found nothing. ${reason} Decide whether to retry this topic.`;
   return {
-    supervisor_messages: [unitAnswer(state, content, "error")],
+    supervisor_messages: [unitAnswer(state, content, reason)],
   };
 }
 

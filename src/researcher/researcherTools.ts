@@ -1,11 +1,13 @@
-import type { ToolMessage } from "@langchain/core/messages";
+import type { ToolCall, ToolMessage } from "@langchain/core/messages";
+import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { Command } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
 import { emitProgress } from "../progress.js";
-import { SourceSchema, type ResearcherStateValue, type Source } from "../state.js";
+import { isSearchTool } from "../search/tool.js";
+import { SourceSchema, type ResearcherStateValue, type SearchTally, type Source } from "../state.js";
 import { toolCallsOf } from "../util/messages.js";
-import { runToolCall } from "./runToolCall.js";
+import { runToolCall, toolFailure } from "./runToolCall.js";
 import type { Toolbox } from "./toolbox.js";
 
 /** Where the researcher goes after a turn: more research, or compression. */
@@ -21,7 +23,8 @@ export function nextResearcherStep(
 
 /**
  * Runs every tool call of the researcher's last turn at once, each under its
- * own timeout, and records the sources the searches returned.
+ * own timeout, and records the sources the searches returned and how many
+ * searches failed.
  */
 export function createResearcherTools(toolbox: Toolbox) {
   return async function researcherTools(state: ResearcherStateValue, config: LangGraphRunnableConfig) {
@@ -34,8 +37,16 @@ export function createResearcherTools(toolbox: Toolbox) {
     const replies = await Promise.all(calls.map((call) => runToolCall(call, tools, timeoutMs, config)));
     const sources = replies.flatMap(sourcesOf);
     reportProgress(config, replies, sources);
-    return new Command({ goto, update: { researcher_messages: replies, sources } });
+    const search_tally = tallySearches(calls, replies, tools);
+    return new Command({ goto, update: { researcher_messages: replies, sources, search_tally } });
   };
+}
+
+/** The searches among a turn's calls and those that failed, with why. */
+function tallySearches(calls: ToolCall[], replies: ToolMessage[], tools: Map<string, StructuredToolInterface>): SearchTally {
+  const searches = replies.filter((_, index) => isSearchTool(tools.get(calls[index].name)));
+  const causes = searches.flatMap((reply) => toolFailure(reply) ?? []);
+  return { searches: searches.length, failed: causes.length, causes };
 }
 
 function sourcesOf(message: ToolMessage): Source[] {
@@ -46,6 +57,7 @@ function sourcesOf(message: ToolMessage): Source[] {
 function reportProgress(config: LangGraphRunnableConfig, replies: ToolMessage[], sources: Source[]): void {
   if (sources.length > 0) emitProgress(config, { type: "sources_found", urls: sources.map((s) => s.url) });
   for (const reply of replies) {
-    if (reply.status === "error") emitProgress(config, { type: "tool_failed", tool: reply.name ?? "", error: String(reply.content) });
+    const reason = toolFailure(reply);
+    if (reason !== undefined) emitProgress(config, { type: "tool_failed", tool: reply.name ?? "", error: reason });
   }
 }

@@ -7,6 +7,8 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
  * Runs one tool call under a timeout. A tool that is unknown, throws, or
  * overruns becomes an error tool message: one bad tool never ends a run.
  * A run that is itself being cancelled still throws, so it stops promptly.
+ * The timeout is an abort signal: tools made with LangChain's `tool()` stop
+ * waiting as soon as it fires, and a search passes it on to its model calls.
  */
 export async function runToolCall(
   call: ToolCall,
@@ -16,39 +18,34 @@ export async function runToolCall(
 ): Promise<ToolMessage> {
   const tool = tools.get(call.name);
   if (!tool) return errorMessage(call, `unknown tool "${call.name}"; available: ${[...tools.keys()].join(", ")}`);
-  const controller = new AbortController();
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = config.signal ? AbortSignal.any([config.signal, deadline]) : deadline;
   // A search summarises many pages at once, each listening on this signal.
-  setMaxListeners(100, controller.signal);
-  const onRunAbort = () => controller.abort(config.signal?.reason);
-  config.signal?.addEventListener("abort", onRunAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`timed out after ${timeoutMs / 1000} s`);
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
-  });
+  setMaxListeners(100, signal);
   try {
-    const result: unknown = await Promise.race([
-      tool.invoke({ ...call, type: "tool_call" }, { ...config, signal: controller.signal }),
-      timedOut,
-    ]);
+    const result: unknown = await tool.invoke({ ...call, type: "tool_call" }, { ...config, signal });
     return ToolMessage.isInstance(result) ? result : new ToolMessage({ content: String(result), tool_call_id: call.id ?? "", name: call.name });
   } catch (error) {
     if (config.signal?.aborted) throw error;
+    if (deadline.aborted) return errorMessage(call, `timed out after ${timeoutMs / 1000} s`);
     return errorMessage(call, error instanceof Error ? error.message : String(error));
-  } finally {
-    clearTimeout(timer);
-    config.signal?.removeEventListener("abort", onRunAbort);
   }
 }
 
+/** The failure as the model reads it; the bare reason rides along as the artifact, for progress. */
 function errorMessage(call: ToolCall, reason: string): ToolMessage {
   return new ToolMessage({
     content: `Error: tool ${call.name} failed: ${reason}. Try another approach.`,
     tool_call_id: call.id ?? "",
     name: call.name,
     status: "error",
+    artifact: { error: reason },
   });
+}
+
+/** Why a tool call failed, from a message runToolCall made; undefined when it did not fail. */
+export function toolFailure(message: ToolMessage): string | undefined {
+  if (message.status !== "error") return undefined;
+  const reason = (message.artifact as { error?: unknown } | undefined)?.error;
+  return typeof reason === "string" ? reason : String(message.content);
 }

@@ -5,7 +5,7 @@ import { Overwrite } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
 import { createChatModel } from "../models.js";
 import { renderPrompt } from "../prompts.js";
-import type { AgentStateValue } from "../state.js";
+import { NO_SEARCHES, type AgentStateValue } from "../state.js";
 import { today } from "../util/dates.js";
 import { formatConversation, messageText } from "../util/messages.js";
 import { invokeStructured } from "../util/structured.js";
@@ -33,6 +33,7 @@ export async function writeResearchBrief(state: AgentStateValue, config: LangGra
     notes: new Overwrite<string[]>([]),
     raw_notes: new Overwrite<string[]>([]),
     sources: new Overwrite([]),
+    search_tally: new Overwrite(NO_SEARCHES),
     final_report: "",
   };
 }

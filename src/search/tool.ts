@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Configuration } from "../config.js";
 import { createLocalBackend } from "./localBackend.js";
 import { searchAndSummarise } from "./pipeline.js";
+import { summaryDeadline } from "./summarise.js";
 import { createTavilyBackend } from "./tavily.js";
 import type { SearchBackend } from "./types.js";
 
@@ -22,15 +23,21 @@ export function createSearchBackend(configuration: Configuration): SearchBackend
   }
 }
 
+/** The tools createSearchTool made, told apart from extra tools that may share a name. */
+const searchTools = new WeakSet<StructuredToolInterface>();
+
 /**
  * The researcher's search tool. It answers with formatted text for the model
  * and, as its artifact, the sources it retrieved, which researcher_tools puts
- * in state: the only URLs a report may cite.
+ * in state: the only URLs a report may cite. Its page summaries must be done
+ * within a share of tool_timeout_seconds from the call's start, so a slow
+ * summariser costs summaries, never the search.
  */
 export function createSearchTool(backend: SearchBackend, configuration: Configuration): StructuredToolInterface {
-  return tool(
+  const search = tool(
     async ({ queries }, runConfig) => {
-      const result = await searchAndSummarise(queries, backend, configuration, runConfig?.signal);
+      const deadline = summaryDeadline(configuration);
+      const result = await searchAndSummarise(queries, backend, configuration, runConfig?.signal, deadline);
       return [result.content, result.sources];
     },
     {
@@ -40,4 +47,11 @@ export function createSearchTool(backend: SearchBackend, configuration: Configur
       responseFormat: "content_and_artifact",
     },
   );
+  searchTools.add(search);
+  return search;
+}
+
+/** Whether createSearchTool made this tool: its calls count towards the run's search tally. */
+export function isSearchTool(candidate: StructuredToolInterface | undefined): boolean {
+  return candidate !== undefined && searchTools.has(candidate);
 }

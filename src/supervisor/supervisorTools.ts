@@ -18,8 +18,11 @@ export type SupervisorPlan = {
 
 /**
  * Pure routing decision, kept apart from the node so it can be tested alone.
- * Calls beyond max_concurrent_research_units are answered with an error that
- * names the limit, never dropped silently.
+ * Every call gets an answer, so the supervisor's conversation never holds an
+ * unanswered call: calls beyond max_concurrent_research_units get an error
+ * that names the limit, and a turn that ends research answers each call it
+ * does not run. `iterations` counts this turn, so with the limit at N the
+ * first N turns run their research (Open Deep Research's rule).
  */
 export function planSupervisorTurn(
   toolCalls: ToolCall[],
@@ -27,8 +30,14 @@ export function planSupervisorTurn(
   configuration: Pick<Configuration, "max_concurrent_research_units" | "max_researcher_iterations">,
 ): SupervisorPlan {
   const plan: SupervisorPlan = { units: [], replies: [], done: false };
-  const exhausted = iterations >= configuration.max_researcher_iterations;
+  const exhausted = iterations > configuration.max_researcher_iterations;
   if (toolCalls.length === 0 || exhausted || toolCalls.some((call) => call.name === "ResearchComplete")) {
+    const why = exhausted
+      ? `the research rounds are used up (max_researcher_iterations=${configuration.max_researcher_iterations})`
+      : "ResearchComplete ended the research in the same turn";
+    plan.replies = toolCalls.map((call) =>
+      call.name === "ResearchComplete" ? reply(call, "Research complete.") : reply(call, `Not run: ${why}.`, true),
+    );
     plan.done = true;
     return plan;
   }
@@ -68,8 +77,8 @@ export async function supervisorTools(state: SupervisorStateValue, config: LangG
   const configuration = readConfiguration(config);
   const toolCalls = toolCallsOf(state.supervisor_messages.at(-1));
   const plan = planSupervisorTurn(toolCalls, state.research_iterations, configuration);
-  if (plan.done) return new Command({ goto: END });
   const update = { supervisor_messages: plan.replies };
+  if (plan.done) return new Command({ goto: END, update });
   if (plan.units.length === 0) return new Command({ goto: "supervisor", update });
   for (const unit of plan.units) emitProgress(config, { type: "unit_started", topic: unit.research_topic, id: unit.tool_call_id });
   return new Command({

@@ -60,6 +60,16 @@ describe("the research graph against the stand-in model", () => {
     assert.equal(refused.length, 3);
   });
 
+  test("max_researcher_iterations=1 still runs the first turn's research, and every supervisor call gets an answer", async () => {
+    const run = await runGraph(QUESTION, { max_researcher_iterations: 1 });
+    assert.equal((run.values.notes as string[]).length, 3, "the three units of the first turn ran");
+    const messages = run.values.supervisor_messages as { tool_calls?: { id: string }[]; tool_call_id?: string }[];
+    const asked = messages.flatMap((m) => m.tool_calls ?? []).map((c) => c.id);
+    const answered = new Set(messages.map((m) => m.tool_call_id).filter(Boolean));
+    assert.ok(asked.length > 3, "the supervisor made its research calls and a closing one");
+    assert.deepEqual(asked.filter((id) => !answered.has(id)), [], "no call was left without an answer");
+  });
+
   test("a throwing tool and a hanging tool become error messages and the run goes on", async () => {
     const broken = tool(async () => { throw new Error("disk on fire"); }, {
       name: "broken_tool", description: "always fails", schema: z.object({ x: z.string() }),
@@ -87,6 +97,28 @@ describe("the research graph against the stand-in model", () => {
     assert.ok(String(run.values.final_report).includes("tidal-power.html"));
   });
 
+  test("a summariser slower than the tool timeout still yields sources: late pages fall back to their text", async () => {
+    const saved = { key: process.env.TAVILY_API_KEY, url: process.env.TAVILY_API_BASE_URL };
+    process.env.TAVILY_API_KEY = "tvly-test";
+    process.env.TAVILY_API_BASE_URL = standin.tavilyUrl;
+    // Every summary takes far longer than the whole tool call may.
+    standin.configure({ units: 2, behaviour: (request) => (request.role === "summary" ? { hangMs: 20_000 } : undefined) });
+    try {
+      const run = await runGraph(QUESTION, { search_api: "tavily", tool_timeout_seconds: 1 });
+      const sources = run.values.sources as { url: string }[];
+      assert.ok(sources.length > 0, "the searches kept their sources");
+      assert.ok(standin.requests().some((r) => r.role === "summary"), "summaries were asked for");
+      assert.ok(!run.custom.some((e) => (e as { type?: string }).type === "tool_failed"), "no search timed out");
+      const listed = listedSources(String(run.values.final_report));
+      assert.ok(listed.length > 0, "the report cites what was found");
+    } finally {
+      for (const [name, value] of [["TAVILY_API_KEY", saved.key], ["TAVILY_API_BASE_URL", saved.url]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   test("every citation in the report is a URL the run retrieved", async () => {
     const run = await runGraph(QUESTION, {});
     const report = String(run.values.final_report);
@@ -100,6 +132,26 @@ describe("the research graph against the stand-in model", () => {
     const markers = [...report.matchAll(/\[(\d+)\](?!\()/g)].map((m) => Number(m[1]));
     assert.ok(markers.length > 0);
     assert.ok(markers.every((n) => n >= 1 && n <= listed.length), `markers ${markers} within 1..${listed.length}`);
+  });
+
+  test("when compression fails, the raw findings that stand in keep only URLs the run retrieved", async () => {
+    const invented = "https://invented.example/tidal-miracle";
+    standin.configure({
+      units: 1,
+      behaviour: (request) => {
+        const compression = request.role === "writer" && request.messages[0]?.content.startsWith("You clean up a researcher's notes");
+        if (compression) return { status: 400, message: "compression refused" };
+        const lastTurn = request.role === "researcher" && request.messages.some((m) => m.role === "tool");
+        if (lastTurn) return { content: `Tidal power is well covered [see](${invented}) and also ${invented}/again in my notes.` };
+        return undefined;
+      },
+    });
+    const run = await runGraph(QUESTION, {});
+    const [findings] = run.values.notes as string[];
+    assert.match(findings, /uncompressed: the compression model failed/);
+    assert.ok(!findings.includes("invented.example"), `no invented URL in:\n${findings}`);
+    const retrieved = (run.values.sources as { url: string }[]).map((s) => s.url);
+    assert.ok(retrieved.length > 0 && retrieved.every((url) => findings.includes(url)), "every retrieved source is still there");
   });
 
   test("a setting that cannot work ends the run with its message, not a report without sources", async () => {

@@ -103,8 +103,7 @@ test("the README names `fanout threads`' columns in the order it prints them", a
   assert.deepEqual(describedColumns(readmeCommands()), await threadsHeader());
 });
 
-// Passes once --help's wording is fixed (a change of its own); then drop the todo mark.
-test("--help names `fanout threads`' columns in the order it prints them", { todo: "--help still lists the columns in another order" }, async () => {
+test("--help names `fanout threads`' columns in the order it prints them", async () => {
   assert.deepEqual(describedColumns(helpSection("Usage")), await threadsHeader());
 });
 

@@ -81,4 +81,21 @@ describe("fanout CLI edges", { concurrency: true }, () => {
     assert.equal(printed.code, 0, printed.stderr);
     assert.match(printed.stdout, /^# /);
   });
+
+  test("--json with an --out that can no longer be written: a failed result naming the problem", async (t) => {
+    const folder = mkdtempSync(path.join(tmpdir(), "fanout-out-"));
+    const out = path.join(folder, "report.md");
+    const { env } = await ownRun(t, {
+      behaviour: () => {
+        rmSync(folder, { recursive: true, force: true });
+        return undefined;
+      },
+    });
+    const result = await runCli([QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${CORPUS}`, ...QUICK, "--out", out, "--json"], { env });
+    assert.equal(result.code, 1, result.stderr);
+    const parsed = JSON.parse(result.stdout) as { status: string; reason: string; resume: string; thread_id: string };
+    assert.equal(parsed.status, "failed");
+    assert.match(parsed.reason, /^cannot write the report to .*ENOENT/);
+    assert.equal(parsed.resume, `fanout --thread ${parsed.thread_id}`);
+  });
 });

@@ -9,7 +9,7 @@ import type { ToolMessage } from "@langchain/core/messages";
 import { preflight } from "../../../src/cli/run.js";
 import { ConfigurationError, parseConfiguration } from "../../../src/config.js";
 import { runToolCall } from "../../../src/researcher/runToolCall.js";
-import { SUMMARY_THRESHOLD_CHARACTERS } from "../../../src/search/summarize.js";
+import { SUMMARY_THRESHOLD_CHARACTERS } from "../../../src/search/summarise.js";
 import { createTavilyBackend } from "../../../src/search/tavily.js";
 import { createSearchBackend, createSearchTool } from "../../../src/search/tool.js";
 import { pageFor } from "../../standin/tavily.js";
@@ -145,7 +145,7 @@ describe("search_api=tavily", () => {
     assert.equal(log.mock.callCount(), 0, "a failed search writes nothing to stdout, where the CLI puts the report");
     assert.notEqual(reply.status, "error");
     const content = String(reply.content);
-    assert.match(content, /Some queries failed: "tidal barrage": Tavily error 500: Stand-in Tavily failure/);
+    assert.match(content, /Some queries failed: Tavily error 500: Stand-in Tavily failure.* \(for "tidal barrage"\)/);
     assert.deepEqual(
       (reply.artifact as { url: string }[]).map((source) => source.url),
       ["https://example.test/tidal-stream-turbines-1", "https://example.test/tidal-stream-turbines-2"],
@@ -166,6 +166,6 @@ describe("search_api=tavily", () => {
     const tool = createSearchTool(createSearchBackend(configuration)!, configuration);
     const reply = await runToolCall({ id: "call_e", name: tool.name, args: { queries: ["a", "b"] } }, new Map([[tool.name, tool]]), 10_000, {});
     assert.equal(reply.status, "error");
-    assert.match(String(reply.content), /web_search failed: every query failed: "a": Tavily error 503: .*; "b": Tavily error 429: /);
+    assert.match(String(reply.content), /web_search failed: every query failed: Tavily error 503: .* \(for "a"\); Tavily error 429: .* \(for "b"\)/);
   });
 });

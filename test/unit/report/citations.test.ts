@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { finaliseCitations, numberSources } from "../../../src/report/citations.js";
+import { finaliseCitations, keepRetrievedUrls, numberSources } from "../../../src/report/citations.js";
 
 const sources = [
   { url: "https://one.example/", title: "One" },
@@ -26,6 +26,11 @@ test("links and bare URLs that were not retrieved are removed; retrieved ones ke
   assert.doesNotMatch(report, /fake\.example/);
   assert.match(report, /See made up and/);
   assert.match(report, /\[two\]\(https:\/\/two\.example\/\)/);
+});
+
+test("a sentence's closing punctuation is not part of a URL", () => {
+  const text = "Read https://two.example/. Not https://fake.example/c, nor https://fake.example/d.";
+  assert.equal(keepRetrievedUrls(text, sources), "Read https://two.example/. Not , nor .");
 });
 
 test("a Sources section the model wrote is replaced", () => {

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { parseConfiguration, type Configuration } from "../../../src/config.js";
 import { runToolCall } from "../../../src/researcher/runToolCall.js";
 import { dedupeByUrl, searchAndSummarise } from "../../../src/search/pipeline.js";
-import { SUMMARY_RETRIES, SUMMARY_THRESHOLD_CHARACTERS, truncateText } from "../../../src/search/summarize.js";
+import { SUMMARY_RETRIES, SUMMARY_THRESHOLD_CHARACTERS } from "../../../src/search/summarise.js";
+import { truncateText } from "../../../src/util/text.js";
 import { createSearchTool } from "../../../src/search/tool.js";
 import type { SearchBackend, SearchHit } from "../../../src/search/types.js";
 import type { ParsedRequest, ScriptedReply, StandIn } from "../../standin/types.js";
@@ -172,6 +173,16 @@ describe("when summaries fail", () => {
     assert.equal(standin.stats().byRole.summary, 2);
   });
 
+  it("a summary not done by the deadline gives way to the page's text; the search keeps its sources", async () => {
+    standin.configure({ behaviour: (request) => (request.role === "summary" ? { hangMs: 10_000 } : undefined) });
+    const pages = [hit("s", page("S", 4_000)), hit("t", page("T", 4_000))];
+    const result = await searchAndSummarise(["q"], tableBackend({ q: pages }), settings(), undefined, AbortSignal.timeout(200));
+    assert.equal(result.sources.length, 2);
+    for (const { content } of pages) assert.ok(result.content.includes(truncateText(content, SUMMARY_THRESHOLD_CHARACTERS)));
+    assert.equal(count(result.content, "Key excerpts:"), 0);
+    assert.equal(standin.stats().byRole.summary, 2, "both summaries were asked for, then given up");
+  });
+
   it("a summariser that only returns garbage costs seconds, not the tool timeout", async () => {
     standin.configure({ behaviour: (request) => (request.role === "summary" ? { content: "not JSON" } : undefined) });
     const hits = Array.from({ length: 16 }, (_, i) => hit(`g${i}`, page(`G${i}`, 3_000)));
@@ -190,7 +201,7 @@ describe("when queries fail", () => {
     const result = await searchAndSummarise(["good", "bad"], backend, settings());
     assert.deepEqual(result.sources.map((source) => source.url), ["https://pages.test/a"]);
     assert.ok(result.content.includes("Alpha page text."));
-    assert.match(result.content, /Some queries failed: "bad": backend said no/);
+    assert.match(result.content, /Some queries failed: backend said no \(for "bad"\)/);
   });
 
   it("no hits at all is an answer, not an error", async () => {
@@ -201,13 +212,21 @@ describe("when queries fail", () => {
 
   it("every query failing throws, and researcher_tools turns that into an error message", async () => {
     const backend = tableBackend({ one: new Error("quota exceeded"), two: new Error("timed out upstream") });
-    await assert.rejects(searchAndSummarise(["one", "two"], backend, settings()), /every query failed: "one": quota exceeded; "two": timed out upstream/);
+    await assert.rejects(searchAndSummarise(["one", "two"], backend, settings()), /every query failed: quota exceeded \(for "one"\); timed out upstream \(for "two"\)/);
     const tool = createSearchTool(backend, settings());
     const call = { id: "call_1", name: "web_search", args: { queries: ["one", "two"] } };
     const reply = await runToolCall(call, new Map([[tool.name, tool]]), 5_000, {});
     assert.equal(reply.status, "error");
-    assert.match(String(reply.content), /^Error: tool web_search failed: every query failed: "one": quota exceeded/);
-    assert.equal(reply.artifact, undefined, "no sources from a failed search");
+    assert.match(String(reply.content), /^Error: tool web_search failed: every query failed: quota exceeded \(for "one"\)/);
+    assert.deepEqual(reply.artifact, { error: 'every query failed: quota exceeded (for "one"); timed out upstream (for "two")' }, "the reason, and no sources");
+  });
+
+  it("queries that fail for one cause are named once, after the cause", async () => {
+    const denied = new Error("Tavily error 401: invalid API key");
+    const backend = tableBackend({ one: denied, two: denied });
+    await assert.rejects(searchAndSummarise(["one", "two"], backend, settings()), {
+      message: 'every query failed: Tavily error 401: invalid API key (for "one", "two")',
+    });
   });
 
   it("the tool's artifact carries the sources researcher_tools puts in state", async () => {

@@ -41,9 +41,32 @@ test("think_tool is answered, malformed and unknown calls get errors", () => {
   assert.match(String(plan.replies[0].content), /need more on costs/);
 });
 
-test("the supervisor stops on ResearchComplete, on no calls, and when out of rounds", () => {
+test("the supervisor stops on ResearchComplete, on no calls, and after max_researcher_iterations turns of research", () => {
   assert.equal(planSupervisorTurn([{ id: "r", name: "ResearchComplete", args: {}, type: "tool_call" }], 1, limits).done, true);
   assert.equal(planSupervisorTurn([], 1, limits).done, true);
-  assert.equal(planSupervisorTurn([research("a")], 4, limits).done, true);
-  assert.equal(planSupervisorTurn([research("a")], 3, limits).done, false);
+  const last = planSupervisorTurn([research("a")], 4, limits);
+  assert.equal(last.done, false, "the fourth turn of four still runs its research");
+  assert.equal(last.units.length, 1);
+  assert.equal(planSupervisorTurn([research("a")], 5, limits).done, true);
+});
+
+test("with max_researcher_iterations=1 the first turn's research runs", () => {
+  const plan = planSupervisorTurn([research("a")], 1, { ...limits, max_researcher_iterations: 1 });
+  assert.equal(plan.done, false);
+  assert.deepEqual(plan.units.map((unit) => unit.tool_call_id), ["a"]);
+});
+
+test("a turn that ends research answers every call it does not run", () => {
+  const think: ToolCall = { id: "t", name: "think_tool", args: { reflection: "one more" }, type: "tool_call" };
+  const past = planSupervisorTurn([research("a"), think], 5, limits);
+  assert.equal(past.done, true);
+  assert.deepEqual(past.units, []);
+  assert.deepEqual(past.replies.map((reply) => [reply.tool_call_id, reply.status]), [["a", "error"], ["t", "error"]]);
+  assert.match(String(past.replies[0].content), /not run.*max_researcher_iterations=4/i);
+
+  const complete: ToolCall = { id: "c", name: "ResearchComplete", args: {}, type: "tool_call" };
+  const finished = planSupervisorTurn([research("b"), complete], 2, limits);
+  assert.equal(finished.done, true);
+  assert.deepEqual(finished.units, []);
+  assert.deepEqual(finished.replies.map((reply) => [reply.tool_call_id, reply.status]), [["b", "error"], ["c", "success"]]);
 });
