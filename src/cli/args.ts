@@ -129,14 +129,14 @@ Usage:
   fanout "<question>" [options]      research a question; the report goes to stdout
   fanout --thread ID                 resume an unfinished run, or print a finished one's report
   fanout threads                     list runs (${THREAD_COLUMNS.map((column) => column.described).join(", ")})
-  fanout show ID                     a run's status, pending step and report
+  fanout show ID                     a run's status (and why), pending step and report
   fanout prune --older-than 7d       delete runs not updated for that long (or --thread ID)
 
 Options:
   -s, --set key=value   a setting for this run (repeatable); see the README for keys
   -t, --thread ID       thread id: names a new run, or picks one to resume
   -o, --out FILE        write the report to FILE instead of stdout
-      --json            print a JSON result (report, sources, counts, timings)
+      --json            print a JSON result on every outcome (status, reason, report, …)
       --answer TEXT     answer the clarifying question without a prompt
   -q, --quiet           no progress on stderr
   -h, --help            this help
