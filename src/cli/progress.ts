@@ -76,6 +76,9 @@ export class RunProgress {
         this.toolErrors += 1;
         this.emit(`tool ${event.tool} failed: ${shorten(event.error)}`);
         break;
+      case "step_degraded":
+        this.emit(`${event.step}: ${event.detail}`);
+        break;
     }
   }
 

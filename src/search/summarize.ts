@@ -39,6 +39,7 @@ export async function summarisePage(text: string, configuration: Configuration, 
     // backoff (7-14 s a page), and a search of many pages would outrun the tool timeout.
     const model = createChatModel(configuration.summarization_model, {
       maxTokens: configuration.summarization_model_max_tokens,
+      timeoutSeconds: configuration.model_timeout_seconds,
       maxRetries: SUMMARY_RETRIES,
     });
     const prompt = renderPrompt("summarize_page", { page, date: today() });
