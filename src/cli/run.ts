@@ -18,6 +18,9 @@ import { EXIT } from "./io.js";
 
 type Graph = ReturnType<typeof buildDeepResearcher>;
 
+/** How long the first Ctrl-C waits for the steps in flight to finish and save before cutting them off. */
+const DRAIN_GRACE_MS = 5_000;
+
 /** Checks settings, keys and search before any work starts, so mistakes cost nothing. */
 export async function preflight(settings: Record<string, string>): Promise<Configuration> {
   const configuration = parseConfiguration({ ...configurationFromEnv(), ...settings }, "--set");
@@ -75,10 +78,13 @@ async function execute(
   const stopRendering = () => view?.stop();
   const control = new RunControl();
   const abort = new AbortController();
+  let drainDeadline: NodeJS.Timeout | undefined;
   const stopSignals = io.onInterrupt(() => {
     if (!control.drainRequested) {
       control.requestDrain("interrupted");
-      io.stderr.write("\nstopping after the steps in flight (again to stop now)…\n");
+      // A step stuck in a hung call would hold the drain forever: after the grace period, cut it off.
+      drainDeadline = setTimeout(() => abort.abort(new Error("interrupted")), DRAIN_GRACE_MS);
+      io.stderr.write(`\nstopping after the steps in flight, at most ${DRAIN_GRACE_MS / 1000} s (again to stop now)…\n`);
     } else abort.abort(new Error("interrupted"));
   });
   let input = firstInput;
@@ -125,6 +131,7 @@ async function execute(
     if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(threadId, io, stopRendering);
     throw new RunFailed(threadId, error);
   } finally {
+    clearTimeout(drainDeadline);
     stopRendering();
     stopSignals();
   }

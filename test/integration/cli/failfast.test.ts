@@ -1,6 +1,6 @@
 /**
- * Failing fast and saying where: a model server that never answers, one that is down, and
- * scoping steps that must not pass a failure off as the model's answer.
+ * Failing fast and saying where: a model server that never answers, one that is down, a Ctrl-C
+ * during a hung call, and scoping steps that must not pass a failure off as the model's answer.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -51,6 +51,11 @@ function assertFailedResumable(result: CliResult, thread: string, pattern: RegEx
   assert.ok(!result.stderr.includes(TEST_KEY), "the key is not shown");
 }
 
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 600 && !condition(); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(condition(), `timed out waiting for ${what}`);
+}
+
 describe("failing fast, and saying where", { concurrency: true }, () => {
   const env = () => ({ ...embeddedEnv(), OPENAI_API_KEY: TEST_KEY });
 
@@ -71,6 +76,30 @@ describe("failing fast, and saying where", { concurrency: true }, () => {
     const run = startCli(["--thread", thread, QUESTION, ...RESEARCH], { env: { ...env(), OPENAI_BASE_URL: url } });
     t.after(() => run.child.kill("SIGKILL"));
     assertFailedResumable(await run.done, thread, new RegExp(`cannot reach the model server at ${escapeRegExp(url)} \\(connection refused\\)`));
+  });
+
+  test("one Ctrl-C stops a run stuck in a hung model call; resuming finishes it", { timeout: 90_000 }, async (t) => {
+    // The brief's call never ends on its own: only aborting it lets the process go.
+    const standin: StandIn = await startStandIn({ latencyMs: 2, units: 2, behaviour: (request) => (request.role === "brief" ? { hangMs: 600_000 } : undefined) });
+    t.after(() => standin.close());
+    const runEnv = { ...env(), OPENAI_BASE_URL: standin.url };
+    const thread = `ctrl-c-${Date.now()}`;
+    const run = startCli(["--thread", thread, QUESTION, ...RESEARCH], { env: runEnv });
+    t.after(() => run.child.kill("SIGKILL"));
+    await waitFor(() => standin.stats().inFlight === 1 && standin.requests().some((r) => r.role === "brief"), "the brief's call");
+    run.child.kill("SIGINT");
+    const stopped = await run.done;
+    assert.equal(stopped.code, 130, stopped.stderr);
+    assert.equal(stopped.stdout, "");
+    assert.match(stopped.stderr, /stopping after the steps in flight/);
+    assert.ok(stopped.stderr.endsWith(`resume with: fanout --thread ${thread}\n`), stopped.stderr);
+    await waitFor(() => standin.stats().inFlight === 0, "the hung call to end");
+    assert.deepEqual(standin.requests().map((r) => `${r.role}:${r.status}`), ["brief:499"], "the hung call was cut off");
+
+    standin.configure({ behaviour: undefined });
+    const resumed = await runCli(["--thread", thread], { env: runEnv });
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assertReport(resumed.stdout);
   });
 
   test("clarify_with_user does not skip its question when the model fails: the run fails, resumable", { timeout: 90_000 }, async (t) => {
