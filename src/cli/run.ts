@@ -12,6 +12,8 @@ import type { Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
 import { RunProgress, renderProgress } from "./progress.js";
+import { startTracing } from "./tracing.js";
+import type { Callbacks } from "@langchain/core/callbacks/manager";
 import { readRunMetadata, withRunMetadata, type RunMetadata } from "./runMetadata.js";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
@@ -62,7 +64,12 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
     io.stderr.write(`thread: ${threadId}\n`);
   }
   const input = args.question ? { messages: [new HumanMessage(args.question)] } : null;
-  return execute(graph, threadId, input, settings, args, io);
+  const tracing = startTracing();
+  try {
+    return await execute(graph, threadId, input, settings, args, io, tracing?.callbacks);
+  } finally {
+    await tracing?.finish(io.stderr);
+  }
 }
 
 async function execute(
@@ -72,6 +79,7 @@ async function execute(
   settings: Record<string, string>,
   args: RunArgs,
   io: CliIo,
+  callbacks?: Callbacks,
 ): Promise<number> {
   const progress = new RunProgress();
   const view = args.quiet ? undefined : renderProgress(progress, io.stderr);
@@ -120,6 +128,7 @@ async function execute(
         recursionLimit: 1_000,
         control,
         signal: abort.signal,
+        callbacks,
       });
       for await (const [namespace, mode, data] of stream as AsyncIterable<[string[], string, unknown]>) {
         progress.observe(namespace, mode, data);
