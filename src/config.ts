@@ -60,6 +60,13 @@ export const ConfigurationSchema = z
       .max(3600)
       .default(30)
       .describe("Seconds one tool call may take before it becomes an error message"),
+    // 300 s is also as long as Node's fetch waits for a reply's headers, so a longer limit could not work.
+    model_timeout_seconds: z.coerce
+      .number()
+      .positive()
+      .max(300)
+      .default(300)
+      .describe("Seconds one model request may take; a request that times out is not repeated"),
     research_model: modelSpec.default("openai:gpt-4.1").describe("Model for the supervisor and researchers"),
     research_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the supervisor and researcher model, in tokens"),
     summarization_model: modelSpec.default("openai:gpt-4.1-mini").describe("Model that summarises search results"),
@@ -143,7 +150,8 @@ export function parseConfiguration(raw: Record<string, unknown>, source = "confi
 
 /** Key-like shapes: common provider prefixes, or one long unbroken run of letters and digits. */
 const SECRET_SHAPE = /^(sk|pk|rk|tvly|ghp|gho|ghs|github_pat|hf|gsk|xox[abprs])[-_]|^(?=.*\d)[A-Za-z0-9_-]{32,}$/i;
-const SECRET_ENV_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
+/** Names of environment variables whose values are secrets (API keys, tokens, passwords). */
+export const SECRET_ENV_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
 
 /** True when text looks like an API key or contains the value of a secret-named environment variable. */
 export function looksSecret(text: string, env: NodeJS.ProcessEnv = process.env): boolean {

@@ -3,6 +3,8 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { MessageContent } from "@langchain/core/messages";
 import { createHash } from "node:crypto";
 import { ConfigurationError, shownValue } from "./config.js";
+import { failFast } from "./modelFailures.js";
+import { shownUrl } from "./util/network.js";
 
 /** Providers Fanout can build a chat model for, and the key each one needs. */
 const PROVIDER_KEYS: Record<string, string> = { openai: "OPENAI_API_KEY" };
@@ -41,6 +43,9 @@ export function checkModelCredentials(specs: string[], env: NodeJS.ProcessEnv = 
   for (const spec of new Set(specs)) apiKeyFor(parseModelSpec(spec).provider, env);
 }
 
+/** Where OpenAI models are called when OPENAI_BASE_URL is not set. */
+const OPENAI_API_BASE_URL = "https://api.openai.com/v1";
+
 /**
  * ChatOpenAI that estimates tokens from characters: the stock count loads
  * tiktoken encodings over the network, which hangs offline.
@@ -52,7 +57,8 @@ class FanoutChatOpenAI extends ChatOpenAI {
   }
 }
 
-export type ChatModelOptions = { maxTokens: number; maxRetries?: number };
+/** `timeoutSeconds` limits one request (model_timeout_seconds); a timed-out request is not repeated. */
+export type ChatModelOptions = { maxTokens: number; timeoutSeconds: number; maxRetries?: number };
 
 const models = new Map<string, BaseChatModel>();
 
@@ -66,7 +72,7 @@ export function createChatModel(spec: string, options: ChatModelOptions): BaseCh
   const { provider, model } = parseModelSpec(spec);
   const apiKey = apiKeyFor(provider);
   const baseURL = process.env.OPENAI_BASE_URL?.trim() || undefined;
-  const cacheKey = JSON.stringify([spec, options.maxTokens, options.maxRetries, baseURL, fingerprint(apiKey)]);
+  const cacheKey = JSON.stringify([spec, options.maxTokens, options.maxRetries, options.timeoutSeconds, baseURL, fingerprint(apiKey)]);
   const cached = models.get(cacheKey);
   if (cached) return cached;
   const chatModel = new FanoutChatOpenAI({
@@ -74,6 +80,9 @@ export function createChatModel(spec: string, options: ChatModelOptions): BaseCh
     apiKey,
     maxTokens: options.maxTokens,
     maxRetries: options.maxRetries ?? 3,
+    // Settings go in the fields: bindTools and withStructuredOutput build new clients from them.
+    timeout: options.timeoutSeconds * 1000,
+    onFailedAttempt: failFast(shownUrl(baseURL ?? OPENAI_API_BASE_URL), options.timeoutSeconds),
     useResponsesApi: false,
     configuration: baseURL ? { baseURL } : undefined,
   });

@@ -4,7 +4,9 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 export type ProgressEvent =
   | { type: "unit_started"; id: string; topic: string }
   | { type: "sources_found"; urls: string[] }
-  | { type: "tool_failed"; tool: string; error: string };
+  | { type: "tool_failed"; tool: string; error: string }
+  /** A step went on without what the model should have given it, and says what it used instead. */
+  | { type: "step_degraded"; step: string; detail: string };
 
 /** Emits an event when someone is streaming "custom"; a no-op otherwise. */
 export function emitProgress(config: LangGraphRunnableConfig, event: ProgressEvent): void {

@@ -1,13 +1,21 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { openPostgres } from "./postgres.js";
+import { redactingSaver } from "./redact.js";
 import { openSqlite } from "./sqlite.js";
 import type { CheckpointOptions, OpenedCheckpointer } from "./types.js";
 
 /**
  * Opens the checkpoint store: Postgres when a URI is given, else the SQLite file under `home`.
  * Fails fast with CheckpointConfigError (bad URI, unreachable server, unusable folder).
+ * Every store writes through a serializer that redacts secrets from what it saves.
  */
 export async function openCheckpointer(options: CheckpointOptions = {}): Promise<OpenedCheckpointer> {
+  const opened = await openStore(options);
+  redactingSaver(opened.saver);
+  return opened;
+}
+
+async function openStore(options: CheckpointOptions): Promise<OpenedCheckpointer> {
   if (options.kind === "memory") {
     return { saver: new MemorySaver(), kind: "memory", location: "memory", close: async () => {} };
   }

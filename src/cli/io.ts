@@ -1,3 +1,5 @@
+import { redactWrites } from "./redactOutput.js";
+
 /** Exit codes, as --help documents them. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, waiting: 3, partial: 4, interrupted: 130 } as const;
 
@@ -10,9 +12,12 @@ export type CliIo = {
   onInterrupt(handler: () => void): () => void;
 };
 
+/** The real process: stdout and stderr redact secrets from anything written to them. */
 export function processIo(): CliIo {
   endQuietlyOnClosedPipe(process.stdout);
   endQuietlyOnClosedPipe(process.stderr);
+  redactWrites(process.stdout);
+  redactWrites(process.stderr);
   return {
     stdout: process.stdout,
     stderr: process.stderr,

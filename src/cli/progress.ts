@@ -78,6 +78,9 @@ export class RunProgress {
         // Long enough for the cause: "every query failed: Tavily error 401: …".
         this.emit(`tool ${event.tool} failed: ${shorten(event.error, 300)}`);
         break;
+      case "step_degraded":
+        this.emit(`${event.step}: ${event.detail}`);
+        break;
     }
   }
 

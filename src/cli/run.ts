@@ -16,10 +16,15 @@ import { writeReportFile } from "./reportFile.js";
 import { resumeCommand, writeResult } from "./result.js";
 import { countFinishedUnits, questionIn, readThreadState } from "./threadState.js";
 import { readRunMetadata, settingsToKeep, withRunMetadata, type RunMetadata } from "./runMetadata.js";
+import { startTracing } from "./tracing.js";
+import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
 
 type Graph = ReturnType<typeof buildDeepResearcher>;
+
+/** How long the first Ctrl-C waits for the steps in flight to finish and save before cutting them off. */
+const DRAIN_GRACE_MS = 5_000;
 
 /** Checks settings, keys and search before any work starts, so mistakes cost nothing. */
 export async function preflight(settings: Record<string, string>): Promise<Configuration> {
@@ -63,7 +68,12 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
     io.stderr.write(`thread: ${threadId}\n`);
   }
   const input = args.question ? { messages: [new HumanMessage(args.question)] } : null;
-  return execute(graph, threadId, input, settings, args, io);
+  const tracing = startTracing();
+  try {
+    return await execute(graph, threadId, input, settings, args, io, tracing?.callbacks);
+  } finally {
+    await tracing?.finish(io.stderr);
+  }
 }
 
 async function execute(
@@ -73,6 +83,7 @@ async function execute(
   settings: Record<string, string>,
   args: RunArgs,
   io: CliIo,
+  callbacks?: Callbacks,
 ): Promise<number> {
   const corpus = await describeLocalCorpus(settings);
   const progress = new RunProgress();
@@ -81,10 +92,13 @@ async function execute(
   const stopRendering = () => view?.stop();
   const control = new RunControl();
   const abort = new AbortController();
+  let drainDeadline: NodeJS.Timeout | undefined;
   const stopSignals = io.onInterrupt(() => {
     if (!control.drainRequested) {
       control.requestDrain("interrupted");
-      io.stderr.write("\nstopping after the steps in flight (again to stop now)…\n");
+      // A step stuck in a hung call would hold the drain forever: after the grace period, cut it off.
+      drainDeadline = setTimeout(() => abort.abort(new Error("interrupted")), DRAIN_GRACE_MS);
+      io.stderr.write(`\nstopping after the steps in flight, at most ${DRAIN_GRACE_MS / 1000} s (again to stop now)…\n`);
     } else abort.abort(new Error("interrupted"));
   });
   let input = firstInput;
@@ -121,6 +135,7 @@ async function execute(
         recursionLimit: 1_000,
         control,
         signal: abort.signal,
+        callbacks,
       });
       for await (const [namespace, mode, data] of stream as AsyncIterable<[string[], string, unknown]>) {
         progress.observe(namespace, mode, data);
@@ -134,6 +149,7 @@ async function execute(
     if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: failed.message, resume: resumeCommand(threadId) });
     throw failed;
   } finally {
+    clearTimeout(drainDeadline);
     stopRendering();
     stopSignals();
   }

@@ -20,7 +20,7 @@ import { judgeOutcome, partialNote } from "./outcome.js";
 export async function finalReport(state: AgentStateValue, config: LangGraphRunnableConfig) {
   const configuration = readConfiguration(config);
   const findings = state.notes.length > 0 ? state.notes.join("\n\n---\n\n") : state.raw_notes.join("\n\n");
-  const model = createChatModel(configuration.final_report_model, { maxTokens: configuration.final_report_model_max_tokens });
+  const model = createChatModel(configuration.final_report_model, { maxTokens: configuration.final_report_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
   const prompt = renderPrompt("final_report", {
     research_brief: state.research_brief,
     messages: formatConversation(state.messages),

@@ -58,7 +58,7 @@ function unitFailed(state: ResearcherStateValue, reason: string) {
 
 async function compressOrFallBack(state: ResearcherStateValue, rawNotes: string, config: LangGraphRunnableConfig): Promise<string> {
   const configuration = readConfiguration(config);
-  const model = createChatModel(configuration.compression_model, { maxTokens: configuration.compression_model_max_tokens });
+  const model = createChatModel(configuration.compression_model, { maxTokens: configuration.compression_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
   const messages = [
     new SystemMessage(renderPrompt("compress_research", { date: today() })),
     ...state.researcher_messages,

@@ -13,7 +13,7 @@ export function createResearcher(toolbox: Toolbox) {
   return async function researcher(state: ResearcherStateValue, config: LangGraphRunnableConfig) {
     const configuration = readConfiguration(config);
     const tools = toolbox.toolsFor(configuration);
-    const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens });
+    const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
     const system = renderPrompt("researcher", {
       date: today(),
       tool_list: describeTools(tools),

@@ -9,7 +9,8 @@ import type { AgentStateValue } from "../state.js";
 import { today } from "../util/dates.js";
 import { formatConversation, messageText } from "../util/messages.js";
 import { questionProblem } from "../question.js";
-import { invokeStructured } from "../util/structured.js";
+import { invokeStructured, UnusableReply } from "../util/structured.js";
+import { emitProgress } from "../progress.js";
 
 export const ClarifyWithUserSchema = z.object({
   need_clarification: z.boolean(),
@@ -32,13 +33,16 @@ export async function clarifyWithUser(state: AgentStateValue, config: LangGraphR
   if (!configuration.allow_clarification || alreadyClarified(state)) {
     return new Command({ goto: "write_research_brief" });
   }
-  const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens });
+  const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
   const prompt = renderPrompt("clarify_with_user", { messages: formatConversation(state.messages), date: today() });
   let decision: z.infer<typeof ClarifyWithUserSchema>;
   try {
     decision = await invokeStructured(model, ClarifyWithUserSchema, "ClarifyWithUser", [new HumanMessage(prompt)], configuration.max_structured_output_retries, config.signal);
-  } catch {
-    // A model that cannot decide should not stop the research: go on without asking.
+  } catch (error) {
+    // A model that answered but cannot decide should not stop the research: go on without
+    // asking, and say so. A model that did not answer at all fails the run, which can resume.
+    if (!(error instanceof UnusableReply)) throw error;
+    emitProgress(config, { type: "step_degraded", step: "clarify_with_user", detail: `${error.message}; going on without a clarifying question` });
     return new Command({ goto: "write_research_brief" });
   }
   if (decision.need_clarification && decision.question.trim()) {

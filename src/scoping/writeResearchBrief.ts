@@ -8,7 +8,8 @@ import { renderPrompt } from "../prompts.js";
 import { NO_SEARCHES, type AgentStateValue } from "../state.js";
 import { today } from "../util/dates.js";
 import { formatConversation, messageText } from "../util/messages.js";
-import { invokeStructured } from "../util/structured.js";
+import { invokeStructured, UnusableReply } from "../util/structured.js";
+import { emitProgress } from "../progress.js";
 
 export const ResearchQuestionSchema = z.object({
   research_brief: z.string().min(1),
@@ -40,19 +41,24 @@ export async function writeResearchBrief(state: AgentStateValue, config: LangGra
 
 async function draftBrief(state: AgentStateValue, config: LangGraphRunnableConfig): Promise<string> {
   const configuration = readConfiguration(config);
-  const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens });
+  const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
   const prompt = renderPrompt("research_brief", { messages: formatConversation(state.messages), date: today() });
   try {
     const reply = await invokeStructured(model, ResearchQuestionSchema, "ResearchQuestion", [new HumanMessage(prompt)], configuration.max_structured_output_retries, config.signal);
     return reply.research_brief.trim();
   } catch (error) {
-    if (config.signal?.aborted) throw error;
-    // Without a usable brief, the user's own words are the brief.
-    return lastUserText(state);
+    // A model that answered with no usable brief: the user's own words are the brief, and the
+    // run says so. A model that did not answer at all fails the run, which can resume.
+    if (!(error instanceof UnusableReply)) throw error;
+    emitProgress(config, { type: "step_degraded", step: "write_research_brief", detail: `${error.message}; the question as asked is the brief` });
+    return userWords(state);
   }
 }
 
-function lastUserText(state: AgentStateValue): string {
-  const human = [...state.messages].reverse().find((message) => message.getType() === "human");
-  return human ? messageText(human) : "";
+/** Everything the user said: the question and, after a clarifying question, the answer. */
+function userWords(state: AgentStateValue): string {
+  return state.messages
+    .filter((message) => message.getType() === "human")
+    .map(messageText)
+    .join("\n\n");
 }

@@ -42,15 +42,16 @@ export async function summarisePage(text: string, configuration: Configuration, 
   if (deadline?.aborted) return fallback();
   const page = truncateText(text, configuration.max_content_length);
   try {
-    // One retry, not the default three: the client retries unusable JSON too, with
-    // backoff (7-14 s a page), and a search of many pages would outrun the tool timeout.
+    // One retry, not the default three, of a failed request or an unusable reply: with
+    // backoff (7-14 s a page), a search of many pages would outrun the tool timeout.
     const model = createChatModel(configuration.summarization_model, {
       maxTokens: configuration.summarization_model_max_tokens,
+      timeoutSeconds: configuration.model_timeout_seconds,
       maxRetries: SUMMARY_RETRIES,
     });
     const prompt = renderPrompt("summarise_page", { page, date: today() });
     const until = [signal, deadline].filter((s): s is AbortSignal => s !== undefined);
-    const result = await invokeStructured(model, SummarySchema, "Summary", [new HumanMessage(prompt)], 1, until.length > 0 ? AbortSignal.any(until) : undefined);
+    const result = await invokeStructured(model, SummarySchema, "Summary", [new HumanMessage(prompt)], 1 + SUMMARY_RETRIES, until.length > 0 ? AbortSignal.any(until) : undefined);
     return `${result.summary.trim()}\n\nKey excerpts:\n${result.key_excerpts.trim()}`;
   } catch (error) {
     if (signal?.aborted) throw error;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigurationError } from "../config.js";
+import { redactSecrets } from "../secrets.js";
 import type { SearchBackend, SearchHit } from "./types.js";
 
 const TAVILY_API_BASE_URL = "https://api.tavily.com";
@@ -54,7 +55,8 @@ async function postSearch(apiBaseUrl: string, apiKey: string, params: TavilySear
     headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
     body: JSON.stringify(params),
   });
-  if (!response.ok) throw new Error(`Tavily error ${response.status}: ${await errorDetail(response)}`);
+  // Some services echo the caller's key in their errors; this text reaches the model and the run's state.
+  if (!response.ok) throw new Error(`Tavily error ${response.status}: ${redactSecrets(await errorDetail(response))}`);
   const parsed = TavilySearchResponse.safeParse(await response.json().catch(() => undefined));
   if (!parsed.success) throw new Error("Tavily returned a response without a results list");
   return parsed.data;

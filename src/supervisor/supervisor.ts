@@ -9,7 +9,7 @@ import { conductResearchTool } from "./tools.js";
 /** One supervisor turn: the model plans the next round of research, or ends it. */
 export async function supervisor(state: SupervisorStateValue, config: LangGraphRunnableConfig) {
   const configuration = readConfiguration(config);
-  const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens });
+  const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
   const planner = model.bindTools!([conductResearchTool, researchCompleteTool, thinkTool]);
   const reply = await planner.invoke(state.supervisor_messages, { signal: config.signal });
   return {

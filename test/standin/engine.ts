@@ -118,7 +118,7 @@ export class Engine {
     }
     const raw = parseJson(await readBody(req));
     if (route === "embeddings") return this.embeddings(raw, res, signal, entry, onRole);
-    return this.chat(raw, res, signal, entry, onRole);
+    return this.chat(raw, bearerKey(req), res, signal, entry, onRole);
   }
 
   private async embeddings(raw: unknown, res: ServerResponse, signal: AbortSignal, entry: LoggedRequest, onRole: (role: string) => void): Promise<Outcome> {
@@ -135,7 +135,7 @@ export class Engine {
     return { status: 200 };
   }
 
-  private async chat(raw: unknown, res: ServerResponse, signal: AbortSignal, entry: LoggedRequest, onRole: (role: string) => void): Promise<Outcome> {
+  private async chat(raw: unknown, apiKey: string, res: ServerResponse, signal: AbortSignal, entry: LoggedRequest, onRole: (role: string) => void): Promise<Outcome> {
     const parsed = ChatBody.safeParse(raw);
     if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error), "invalid_request");
     const request = parseChat(parsed.data, entry.seq);
@@ -151,7 +151,7 @@ export class Engine {
     this.counters.enterRole(request.role, { stream: request.stream });
     const failed = await this.delayAndFault(res, signal);
     if (failed) return failed;
-    const reply = await this.replyFor(request, res, signal);
+    const reply = await this.replyFor(request, apiKey, res, signal);
     if ("status" in reply) return reply;
     if (signal.aborted) return { status: 499 };
     const usage = usageOf(request, reply, this.config.tokens.charsPerToken);
@@ -173,14 +173,15 @@ export class Engine {
   }
 
   /** The behaviour hook's reply if it gives one, else the default role's. */
-  private async replyFor(request: ParsedRequest, res: ServerResponse, signal: AbortSignal): Promise<Reply | Outcome> {
+  private async replyFor(request: ParsedRequest, apiKey: string, res: ServerResponse, signal: AbortSignal): Promise<Reply | Outcome> {
     let scripted: ScriptedReply | undefined = await this.config.behaviour?.(request);
     if (scripted && "hangMs" in scripted) {
       await pause(scripted.hangMs, signal);
       scripted = undefined;
     }
     if (scripted && "status" in scripted) {
-      sendError(res, scripted.status, scripted.message ?? FAULT_MESSAGES[scripted.status] ?? `Scripted failure ${scripted.status}.`, "standin_scripted");
+      const message = scripted.message ?? FAULT_MESSAGES[scripted.status] ?? `Scripted failure ${scripted.status}.`;
+      sendError(res, scripted.status, scripted.echoKey ? `${message} (key sent: ${apiKey})` : message, "standin_scripted");
       return { status: scripted.status };
     }
     if (scripted) {
@@ -189,6 +190,11 @@ export class Engine {
     }
     return defaultReply(request, this.config);
   }
+}
+
+/** The key from `Authorization: Bearer …`, as the OpenAI client sends it. */
+function bearerKey(req: IncomingMessage): string {
+  return /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
 }
 
 function modelList(): object {

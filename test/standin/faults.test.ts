@@ -100,6 +100,12 @@ describe("stand-in faults, latency and concurrency", () => {
     assert.equal(standIn.stats().byStatus["503"], 1);
   });
 
+  it("a scripted failure with echoKey puts the caller's key in its message, as careless services do", async () => {
+    standIn.configure({ behaviour: () => ({ status: 401, message: "Incorrect API key provided", echoKey: true }) });
+    await assert.rejects(chatModel(standIn, { apiKey: "sk-echoed-back-123" }).invoke("hi"), /Incorrect API key provided \(key sent: sk-echoed-back-123\)/);
+    assert.equal(standIn.stats().byStatus["401"], 1);
+  });
+
   it("a scripted hang outlasts a client timeout and frees its in-flight slot", async () => {
     standIn.configure({ behaviour: (request) => (request.topic === "hang" ? { hangMs: 5_000 } : undefined) });
     const started = Date.now();

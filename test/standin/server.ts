@@ -98,6 +98,7 @@ export async function startStandIn(options: StandInOptions = {}): Promise<StandI
     tavilyUrl: `http://${host}:${actualPort}/tavily`,
     tavily: {
       failQuery: (query, status = 500) => engine.tavily.failQuery(query, status),
+      rejectKeys: () => engine.tavily.rejectKeys(),
       calls: () => engine.tavily.calls(),
     },
     port: actualPort,

@@ -73,12 +73,18 @@ export function resultsFor(query: string, maxResults: number, rawContent: boolea
 export class FakeTavily {
   private log: TavilyCall[] = [];
   private failures = new Map<string, number>();
+  private keysRejected = false;
 
   constructor(private readonly counters: Counters) {}
 
   /** Every later search for exactly this query gets `status`, until reset. */
   failQuery(query: string, status: number): void {
     this.failures.set(query.trim(), status);
+  }
+
+  /** Every later search gets a 401 echoing the caller's key, until reset. */
+  rejectKeys(): void {
+    this.keysRejected = true;
   }
 
   calls(): TavilyCall[] {
@@ -88,6 +94,7 @@ export class FakeTavily {
   reset(): void {
     this.log = [];
     this.failures.clear();
+    this.keysRejected = false;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -99,6 +106,10 @@ export class FakeTavily {
       const parsed = SearchBody.safeParse(raw);
       if (!parsed.success) return sendDetail(res, 400, describeIssues(parsed.error));
       const { query, max_results: maxResults, include_raw_content: rawContent } = parsed.data;
+      if (this.keysRejected) {
+        this.log.push({ query, maxResults, rawContent, apiKey, status: 401, urls: [] });
+        return sendDetail(res, 401, `Unauthorized: invalid API key ${apiKey}.`);
+      }
       const failWith = this.failures.get(query);
       const results = failWith ? [] : resultsFor(query, maxResults, rawContent !== false);
       this.log.push({ query, maxResults, rawContent, apiKey, status: failWith ?? 200, urls: results.map((result) => result.url) });

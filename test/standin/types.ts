@@ -80,6 +80,8 @@ export interface ScriptedMessage {
 export interface ScriptedFailure {
   status: number;
   message?: string;
+  /** Appends the API key the request was sent with to the message, as some careless services do. */
+  echoKey?: boolean;
 }
 
 /** Hold the request open this long (ends early if the client goes away), then answer by default roles. */
@@ -194,6 +196,8 @@ export interface TavilyCall {
 export interface TavilyControl {
   /** Every later search for exactly this query gets `status` (default 500), until reset. */
   failQuery(query: string, status?: number): void;
+  /** Every later search gets a 401 whose message echoes the key it was sent, until reset. */
+  rejectKeys(): void;
   calls(): TavilyCall[];
 }
 

@@ -85,3 +85,10 @@ test("configurable may carry the platform's own keys, such as the dev server's r
   });
   assert.equal(configuration.search_api, "none");
 });
+
+test("model_timeout_seconds limits one model request: 300 s by default, which is also its maximum", () => {
+  assert.equal(parseConfiguration({}).model_timeout_seconds, 300);
+  assert.equal(parseConfiguration({ model_timeout_seconds: "1.5" }).model_timeout_seconds, 1.5);
+  assert.throws(() => parseConfiguration({ model_timeout_seconds: "301" }), /model_timeout_seconds.*a number above 0, at most 300/);
+  assert.throws(() => parseConfiguration({ model_timeout_seconds: "0" }), /model_timeout_seconds/);
+});

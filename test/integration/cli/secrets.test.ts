@@ -107,8 +107,39 @@ describe("API keys never reach output or the store", { concurrency: true }, () =
         assertUsageError(bare, /--set takes key=value, got \(hidden/);
       });
 
+      // Some services put the key they were sent into their error text; that text reaches
+      // tool messages, progress lines, failure messages and checkpointed errors.
+      test("a search service and a model that echo the key in their errors", async () => {
+        const echoing = await startStandIn({
+          latencyMs: 2,
+          units: 2,
+          // A researcher's second turn (after its search) is refused, echoing the key.
+          behaviour: (request) => (request.role === "researcher" && request.messages.some((m) => m.role === "tool") ? { status: 401, message: "Incorrect API key provided", echoKey: true } : undefined),
+        });
+        try {
+          echoing.tavily.rejectKeys();
+          const echoEnv = { ...env, OPENAI_BASE_URL: echoing.url, TAVILY_API_BASE_URL: echoing.tavilyUrl };
+          const tavilyRun = await runCli(["--thread", `${thread}-echo`, "How does tidal power generate electricity?", "--set", "search_api=tavily", "--set", "allow_clarification=false"], { env: echoEnv });
+          results.push(tavilyRun);
+          assert.equal(tavilyRun.code, 0, tavilyRun.stderr);
+          assert.match(tavilyRun.stderr, /tool web_search failed/);
+          assert.ok(echoing.tavily.calls().length > 0 && echoing.tavily.calls().every((call) => call.status === 401 && call.apiKey === tavilyKey), "Tavily was sent the key and refused it");
+          assert.ok((echoing.stats().byStatus["401"] ?? 0) > 0, "the model refused some calls, echoing the key");
+
+          // Every model call refused: the run fails and says why.
+          echoing.configure({ behaviour: () => ({ status: 401, message: "Incorrect API key provided", echoKey: true }) });
+          const failed = await runCli(["--thread", `${thread}-refused`, "How does tidal power generate electricity?", ...RESEARCH], { env: echoEnv });
+          results.push(failed);
+          assert.equal(failed.code, 1, failed.stderr);
+          assert.match(failed.stderr, /the run failed: .*Incorrect API key provided/);
+          results.push(await runCli(["show", `${thread}-refused`], { env: echoEnv }));
+        } finally {
+          await echoing.close();
+        }
+      });
+
       test("no canary in any output, the store's files or rows", async () => {
-        assert.ok(results.length >= (store.name === "embedded" ? 6 : 3), "the runs above happened");
+        assert.ok(results.length >= (store.name === "embedded" ? 9 : 6), "the runs above happened");
         const outputs = results.map((r) => `${r.stdout}\n${r.stderr}`).join("\n");
         const stored = store.name === "embedded" ? `${midRunFiles}\n${folderBytes(store.env.FANOUT_HOME!)}` : await schemaText(store);
         if (store.name === "embedded") assert.match(midRunFiles, /-wal\n/, "the mid-run copy includes the WAL");

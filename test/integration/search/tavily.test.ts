@@ -61,6 +61,14 @@ describe("the fake Tavily endpoint", () => {
     assert.deepEqual(standin.tavily.calls().map((call) => call.apiKey), ["k1", "k2"]);
   });
 
+  it("after rejectKeys, answers 401 with the key it was sent in the message", async () => {
+    standin.tavily.rejectKeys();
+    const refused = await search({ query: "tides" }, { authorization: "Bearer tvly-echo-me" });
+    assert.equal(refused.status, 401);
+    assert.match(((await refused.json()) as { detail: { error: string } }).detail.error, /invalid API key tvly-echo-me/);
+    assert.deepEqual(standin.tavily.calls().map((call) => call.status), [401]);
+  });
+
   it("returns max_results deterministic results, with raw_content only when asked", async () => {
     const body = { query: "Tidal Power!", max_results: 4, include_raw_content: "markdown" };
     const first = (await (await search(body, { authorization: "Bearer k" })).json()) as { results: { url: string; raw_content: string | null }[] };

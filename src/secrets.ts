@@ -1,0 +1,50 @@
+import { SECRET_ENV_NAME } from "./config.js";
+
+/** What a secret is replaced with wherever text is stored or shown. */
+export const REDACTED = "[redacted]";
+
+/** Shorter values are not treated as secrets: redacting them would mangle ordinary text. */
+const MIN_SECRET_LENGTH = 8;
+
+/**
+ * The secret values in the environment: every secret-named variable (OPENAI_API_KEY,
+ * TAVILY_API_KEY, LANGSMITH_API_KEY, any *_TOKEN, *_PASSWORD…) and the password of any
+ * URL-valued variable (POSTGRES_URI, OPENAI_BASE_URL…). Longest first, so a key that
+ * contains another is replaced whole.
+ */
+export function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {
+  const found = new Set<string>();
+  for (const [name, raw] of Object.entries(env)) {
+    const value = raw?.trim();
+    if (!value) continue;
+    if (SECRET_ENV_NAME.test(name)) found.add(value);
+    const password = urlPassword(value);
+    if (password) found.add(password);
+  }
+  return [...found].filter((value) => value.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+}
+
+function urlPassword(value: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return undefined;
+  try {
+    const password = new URL(value).password;
+    return password ? decodeURIComponent(password) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Text with every secret replaced by [redacted], also where it appears escaped inside JSON or
+ * percent-encoded in a URL. Upstream services sometimes echo the caller's key in their errors,
+ * and those errors reach messages, checkpoints and the terminal.
+ */
+export function redactSecrets(text: string, secrets: readonly string[] = secretValues()): string {
+  let redacted = text;
+  for (const secret of secrets) {
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])) {
+      if (redacted.includes(form)) redacted = redacted.split(form).join(REDACTED);
+    }
+  }
+  return redacted;
+}
