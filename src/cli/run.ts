@@ -4,6 +4,7 @@ import { createInterface } from "node:readline/promises";
 import { HumanMessage } from "@langchain/core/messages";
 import { Command, RunControl, isGraphDrained, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
+import { acquireThreadLease } from "../checkpoint/index.js";
 import { configurationFromEnv, configurationFromPairs, parseConfiguration, type Configuration } from "../config.js";
 import { checkModelCredentials } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
@@ -37,6 +38,16 @@ export async function preflight(settings: Record<string, string>): Promise<Confi
 /** `fanout "<question>"` and `fanout --thread ID`: start, resume, or show a run. */
 export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: CliIo): Promise<number> {
   const threadId = args.thread ?? randomUUID();
+  // Held until we stop, also while creating the thread: no other process runs it meanwhile.
+  const lease = await acquireThreadLease(saver, threadId);
+  try {
+    return await runLeased(args, threadId, saver, io, lease.lost);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointSaver, io: CliIo, leaseLost: AbortSignal): Promise<number> {
   const existing = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
   if (args.question && existing) {
     throw new UsageError(`thread ${threadId} already exists; resume it with: fanout --thread ${threadId} (without a question), or pick a new id`);
@@ -59,7 +70,7 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
     io.stderr.write(`thread: ${threadId}\n`);
   }
   const input = args.question ? { messages: [new HumanMessage(args.question)] } : null;
-  return execute(graph, threadId, input, settings, args, io);
+  return execute(graph, threadId, input, settings, args, io, leaseLost);
 }
 
 async function execute(
@@ -69,6 +80,7 @@ async function execute(
   settings: Record<string, string>,
   args: RunArgs,
   io: CliIo,
+  leaseLost: AbortSignal,
 ): Promise<number> {
   const progress = new RunProgress();
   const view = args.quiet ? undefined : renderProgress(progress, io.stderr);
@@ -113,7 +125,7 @@ async function execute(
         durability: "sync",
         recursionLimit: 1_000,
         control,
-        signal: abort.signal,
+        signal: AbortSignal.any([abort.signal, leaseLost]),
       });
       for await (const [namespace, mode, data] of stream as AsyncIterable<[string[], string, unknown]>) {
         progress.observe(namespace, mode, data);
@@ -123,7 +135,7 @@ async function execute(
     }
   } catch (error) {
     if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(threadId, io, stopRendering);
-    throw new RunFailed(threadId, error);
+    throw new RunFailed(threadId, leaseLost.aborted ? leaseLost.reason : error);
   } finally {
     stopRendering();
     stopSignals();
