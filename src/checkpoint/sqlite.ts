@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { registerBackend, type SqliteDb } from "./backend.js";
 import { CheckpointConfigError } from "./errors.js";
+import { checkNotTruncated, damagedStoreError, isDamageError } from "./sqlite-damage.js";
 import type { OpenedCheckpointer } from "./types.js";
 
 export const SQLITE_FILE = "checkpoints.sqlite";
@@ -27,6 +28,7 @@ export async function openSqlite(home?: string): Promise<OpenedCheckpointer> {
   const file = join(folder, SQLITE_FILE);
   ensurePrivateFolder(folder);
   ensurePrivateFile(file);
+  checkNotTruncated(file);
 
   let saver: SqliteSaver;
   try {
@@ -43,7 +45,7 @@ export async function openSqlite(home?: string): Promise<OpenedCheckpointer> {
     await saver.getTuple({ configurable: { thread_id: "", checkpoint_ns: "" } });
   } catch (error) {
     db.close();
-    throw fileError(file, error);
+    throw isDamageError(error) ? damagedStoreError(file, (error as Error).message) : fileError(file, error);
   }
   registerBackend(saver, { kind: "sqlite", db });
   return {
