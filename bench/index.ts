@@ -24,6 +24,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   fanout: () => import("./fanout.js"),
   resume: () => import("./resume.js"),
   memory: () => import("./memory.js"),
+  concurrent: () => import("./concurrent.js"),
 };
 
 const DOC = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url));

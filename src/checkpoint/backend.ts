@@ -1,12 +1,17 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type pg from "pg";
 
-/** The few better-sqlite3 calls we make (its types are not installed; SqliteSaver exposes `db`). */
+/** The few better-sqlite3 calls we make (SqliteSaver exposes `db` untyped). */
 export interface SqliteDb {
   pragma(source: string, options?: { simple?: boolean }): unknown;
-  prepare(sql: string): { all(...params: unknown[]): unknown[]; get(...params: unknown[]): unknown };
+  prepare(sql: string): { all(...params: unknown[]): unknown[]; get(...params: unknown[]): unknown; run(...params: unknown[]): { changes: number } };
+  exec(sql: string): void;
+  /** `.immediate()` takes the write lock first, so a read-then-write never has to upgrade its lock. */
+  transaction<T>(fn: () => T): { immediate(): T };
   close(): void;
   readonly open: boolean;
+  /** The database file's path. */
+  readonly name: string;
 }
 
 /** Direct storage access for the savers we opened, so thread listing can use one SQL query. */

@@ -10,7 +10,8 @@ export type CheckpointFailureReason =
   | "no-database"
   | "permission-denied"
   | "server-error"
-  | "file-error";
+  | "file-error"
+  | "damaged";
 
 /** A misconfigured or unreachable checkpoint store. Messages never contain a password. */
 export class CheckpointConfigError extends Error {

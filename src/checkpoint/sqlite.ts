@@ -1,9 +1,11 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import Database from "better-sqlite3";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { registerBackend, type SqliteDb } from "./backend.js";
 import { CheckpointConfigError } from "./errors.js";
+import { checkNotTruncated, damagedStoreError, isDamageError } from "./sqlite-damage.js";
 import type { OpenedCheckpointer } from "./types.js";
 
 export const SQLITE_FILE = "checkpoints.sqlite";
@@ -14,6 +16,13 @@ export const SQLITE_FILE = "checkpoints.sqlite";
  * per commit, 0.2-1 ms per graph step (bench/checkpoint.ts): noise next to a model call.
  */
 export const SQLITE_SYNCHRONOUS = "FULL";
+
+/**
+ * How long a write waits for another process's write to finish. A commit holds the lock for
+ * milliseconds, but with 32 runs on 2 cores a writer waited up to 12 s (SQLite's busy handler polls,
+ * and newcomers can win the lock over a writer that has waited long); the old 5 s failed such runs.
+ */
+export const SQLITE_BUSY_TIMEOUT_MS = 60_000;
 
 /** `~/.fanout` unless told otherwise; a leading "~" is expanded because .env files don't. */
 export function resolveHome(home?: string): string {
@@ -27,10 +36,11 @@ export async function openSqlite(home?: string): Promise<OpenedCheckpointer> {
   const file = join(folder, SQLITE_FILE);
   ensurePrivateFolder(folder);
   ensurePrivateFile(file);
+  checkNotTruncated(file);
 
   let saver: SqliteSaver;
   try {
-    saver = SqliteSaver.fromConnString(file);
+    saver = new SqliteSaver(new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS }));
   } catch (error) {
     throw fileError(file, error);
   }
@@ -38,12 +48,11 @@ export async function openSqlite(home?: string): Promise<OpenedCheckpointer> {
   try {
     db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${SQLITE_SYNCHRONOUS}`);
-    db.pragma("busy_timeout = 5000"); // another Fanout process may be writing the same file
     // Creates the tables now, so a corrupt or foreign file fails here and not mid-run.
     await saver.getTuple({ configurable: { thread_id: "", checkpoint_ns: "" } });
   } catch (error) {
     db.close();
-    throw fileError(file, error);
+    throw isDamageError(error) ? damagedStoreError(file, (error as Error).message) : fileError(file, error);
   }
   registerBackend(saver, { kind: "sqlite", db });
   return {

@@ -64,7 +64,7 @@ function isUsageProblem(error: unknown): boolean {
     error instanceof UsageError ||
     error instanceof ConfigurationError ||
     error instanceof CheckpointConfigError ||
-    (error instanceof Error && error.name === "LocalCorpusError")
+    (error instanceof Error && (error.name === "LocalCorpusError" || error.name === "ThreadLeaseHeldError"))
   );
 }
 

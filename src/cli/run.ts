@@ -3,6 +3,7 @@ import { createInterface } from "node:readline/promises";
 import { HumanMessage } from "@langchain/core/messages";
 import { Command, RunControl, isGraphDrained, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
+import { acquireThreadLease } from "../checkpoint/index.js";
 import { configurationFromEnv, configurationFromPairs, parseConfiguration, type Configuration } from "../config.js";
 import { checkModelCredentials } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
@@ -45,6 +46,16 @@ export async function preflight(settings: Record<string, string>): Promise<Confi
 /** `fanout "<question>"` and `fanout --thread ID`: start, resume, or show a run. */
 export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: CliIo): Promise<number> {
   const threadId = args.thread ?? randomUUID();
+  // Held until we stop, also while creating the thread: no other process runs it meanwhile.
+  const lease = await acquireThreadLease(saver, threadId);
+  try {
+    return await runLeased(args, threadId, saver, io, lease.lost);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointSaver, io: CliIo, leaseLost: AbortSignal): Promise<number> {
   const existing = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
   if (args.question && existing) {
     throw new UsageError(`thread ${threadId} already exists; resume it with: fanout --thread ${threadId} (without a question), or pick a new id`);
@@ -70,7 +81,7 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
   const input = args.question ? { messages: [new HumanMessage(args.question)] } : null;
   const tracing = startTracing();
   try {
-    return await execute(graph, threadId, input, settings, args, io, tracing?.callbacks);
+    return await execute(graph, threadId, input, settings, args, io, { callbacks: tracing?.callbacks, leaseLost });
   } finally {
     await tracing?.finish(io.stderr);
   }
@@ -83,7 +94,7 @@ async function execute(
   settings: Record<string, string>,
   args: RunArgs,
   io: CliIo,
-  callbacks?: Callbacks,
+  run: { callbacks?: Callbacks; leaseLost: AbortSignal },
 ): Promise<number> {
   const corpus = await describeLocalCorpus(settings);
   const progress = new RunProgress();
@@ -134,8 +145,8 @@ async function execute(
         durability: "sync",
         recursionLimit: 1_000,
         control,
-        signal: abort.signal,
-        callbacks,
+        signal: AbortSignal.any([abort.signal, run.leaseLost]),
+        callbacks: run.callbacks,
       });
       for await (const [namespace, mode, data] of stream as AsyncIterable<[string[], string, unknown]>) {
         progress.observe(namespace, mode, data);
@@ -145,7 +156,7 @@ async function execute(
     }
   } catch (error) {
     if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(threadId, io, args, stopRendering);
-    const failed = new RunFailed(threadId, error);
+    const failed = new RunFailed(threadId, run.leaseLost.aborted ? run.leaseLost.reason : error);
     if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: failed.message, resume: resumeCommand(threadId) });
     throw failed;
   } finally {

@@ -5,7 +5,7 @@ type Graph = ReturnType<typeof buildDeepResearcher>;
 export type Snapshot = Awaited<ReturnType<Graph["getState"]>>;
 
 /** A thread's status as `fanout threads` and `fanout show` name it, derived from what is stored. */
-export type ThreadStatus = "done" | "partial" | "failed" | "unfinished" | "waiting for answer";
+export type ThreadStatus = "done" | "partial" | "failed" | "unfinished" | "waiting for answer" | "running";
 
 /**
  * A thread's state with its subgraphs' states. LangGraph's getState leaves out
@@ -42,7 +42,7 @@ export function threadStatus(state: Snapshot): { status: ThreadStatus; reason: s
   }
   const failed = state.tasks.find((task) => task.error !== undefined);
   if (failed) return { status: "failed", reason: errorText(failed.error) };
-  return { status: "unfinished", reason: "stopped before the end (killed, interrupted, or still running elsewhere)" };
+  return { status: "unfinished", reason: "stopped before the end (killed or interrupted)" };
 }
 
 /** The clarifying question a state snapshot is paused on, if any. */

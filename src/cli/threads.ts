@@ -1,12 +1,13 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
-import { deleteThread, listThreads, type ThreadSummary } from "../checkpoint/index.js";
+import { compactStore, deleteIdleThread, heldThreadLeases, listThreads, type Compaction, type ThreadSummary } from "../checkpoint/index.js";
 import { parseDuration, UsageError } from "./args.js";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
 import { readRunMetadata } from "./runMetadata.js";
 import { THREAD_COLUMNS } from "./threadColumns.js";
 import { countFinishedUnits, readThreadState, threadStatus, type ThreadStatus } from "./threadState.js";
+import { describeError } from "../util/errors.js";
 
 type ThreadView = {
   thread_id: string;
@@ -49,6 +50,7 @@ export async function threadsCommand(saver: BaseCheckpointSaver, io: CliIo, json
   const graph = buildDeepResearcher({ checkpointer: saver });
   const threads = await listThreads(saver);
   const views = (await Promise.all(threads.map((thread) => viewThread(graph, thread)))).map(({ view }) => view);
+  await markRunning(saver, views);
   if (json) {
     io.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
     return EXIT.ok;
@@ -70,6 +72,7 @@ export async function showCommand(saver: BaseCheckpointSaver, io: CliIo, threadI
   const found = threads.find((t) => t.thread_id === threadId);
   if (!found) throw new UsageError(`no thread ${threadId}`);
   const { view, values } = await viewThread(buildDeepResearcher({ checkpointer: saver }), found);
+  await markRunning(saver, [view]);
   const report = String(values.final_report ?? "");
   if (json) {
     io.stdout.write(`${JSON.stringify({ ...view, report }, null, 2)}\n`);
@@ -92,19 +95,51 @@ export async function showCommand(saver: BaseCheckpointSaver, io: CliIo, threadI
   return EXIT.ok;
 }
 
-/** `fanout prune --older-than 7d` or `--thread ID`. */
+/** `fanout prune --older-than 7d` or `--thread ID`; a running thread is skipped, never deleted. */
 export async function pruneCommand(saver: BaseCheckpointSaver, io: CliIo, olderThan?: string, threadId?: string): Promise<number> {
   if (threadId) {
-    const existed = await deleteThread(saver, threadId);
-    if (!existed) throw new UsageError(`no thread ${threadId}`);
+    const outcome = await deleteIdleThread(saver, threadId);
+    if (outcome === "missing") throw new UsageError(`no thread ${threadId}`);
+    if (outcome === "running") throw new UsageError(`skipped thread ${threadId}: it is running in another process`);
     io.stderr.write(`deleted thread ${threadId}\n`);
+    compact(saver, io);
     return EXIT.ok;
   }
   const cutoff = Date.now() - parseDuration(olderThan ?? "");
   const stale = (await listThreads(saver)).filter((t) => Date.parse(t.updated_at) < cutoff);
-  for (const thread of stale) await deleteThread(saver, thread.thread_id);
-  io.stderr.write(`deleted ${stale.length} thread${stale.length === 1 ? "" : "s"} not updated since ${new Date(cutoff).toISOString()}\n`);
+  const running: string[] = [];
+  let deleted = 0;
+  for (const thread of stale) {
+    const outcome = await deleteIdleThread(saver, thread.thread_id);
+    if (outcome === "running") running.push(thread.thread_id);
+    if (outcome === "deleted") deleted += 1;
+  }
+  io.stderr.write(`deleted ${deleted} thread${deleted === 1 ? "" : "s"} not updated since ${new Date(cutoff).toISOString()}\n`);
+  if (running.length > 0) io.stderr.write(`skipped ${running.length} running thread${running.length === 1 ? "" : "s"}: ${running.join(", ")}\n`);
+  if (deleted > 0) compact(saver, io);
   return EXIT.ok;
+}
+
+/** Shrinks the embedded store after deleting; a failure costs only the space, which later runs reuse. */
+function compact(saver: BaseCheckpointSaver, io: CliIo): void {
+  let compaction: Compaction | undefined;
+  try {
+    compaction = compactStore(saver);
+  } catch (error) {
+    io.stderr.write(`could not compact the store (${describeError(error)}); later runs reuse its free space\n`);
+    return;
+  }
+  if (compaction) io.stderr.write(`compacted ${compaction.file}: ${fileSize(compaction.beforeBytes)} → ${fileSize(compaction.afterBytes)}\n`);
+}
+
+function fileSize(bytes: number): string {
+  return bytes < 1e6 ? `${Math.round(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** A thread whose lease is held is being run right now, whatever its checkpoints say. */
+async function markRunning(saver: BaseCheckpointSaver, views: ThreadView[]): Promise<void> {
+  const running = await heldThreadLeases(saver, views.map((view) => view.thread_id));
+  for (const view of views) if (running.has(view.thread_id)) view.status = "running";
 }
 
 function oneLine(text: string, max = 70): string {

@@ -97,7 +97,7 @@ describe("sqlite checkpointer", () => {
     rmSync(`${opened.location}-wal`, { force: true });
     rmSync(`${opened.location}-shm`, { force: true });
     await assert.rejects(openCheckpointer({ home }), (error: unknown) => {
-      return error instanceof CheckpointConfigError && error.reason === "file-error" && /not a database/.test(error.message);
+      return error instanceof CheckpointConfigError && error.reason === "damaged" && /not a database/.test(error.message);
     });
   });
 });

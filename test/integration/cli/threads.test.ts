@@ -85,7 +85,7 @@ describe("fanout threads / show / prune", { concurrency: true }, () => {
         const [bad, pruned] = await Promise.all([cli(["prune", "--older-than", "soon"]), cli(["prune", "--thread", first.id])]);
         assertUsageError(bad, /bad duration "soon"/);
         assert.equal(pruned.code, 0, pruned.stderr);
-        assert.equal(pruned.stderr, `deleted thread ${first.id}\n`);
+        assert.ok(pruned.stderr.startsWith(`deleted thread ${first.id}\n`), pruned.stderr);
         // A day's cutoff keeps the fresh run.
         const [left, kept] = await Promise.all([cli(["threads", "--json"]), cli(["prune", "--older-than", "1d"])]);
         // Only the second run is left: the refused commands of the test above created nothing either.

@@ -1,0 +1,122 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { SqliteDb } from "./backend.js";
+import { ThreadLeaseHeldError, type LeaseHolder, type ThreadLease } from "./lease-types.js";
+
+export interface SqliteLeaseOptions {
+  /** How long a lease lives without renewal. Only matters when the holder's pid cannot be checked. */
+  ttlMs?: number;
+  /** How often the holder renews it. */
+  heartbeatMs?: number;
+}
+
+/**
+ * A lease outlives missed renewals: a renewal can wait on the write lock for the whole busy timeout
+ * while other processes write. On this host a dead holder is noticed at once by its pid; the expiry
+ * is for holders we cannot check (another container sharing the folder).
+ */
+export const SQLITE_LEASE_TTL_MS = 120_000;
+const HEARTBEAT_MS = 20_000;
+
+const TABLE = "fanout_thread_leases";
+
+type LeaseRow = { thread_id: string; owner: string; pid: number; host: string; acquired_at: string; expires_at: number };
+
+/** Owners of the leases this process holds now (to tell them from leftovers of an earlier process with our pid). */
+const heldHere = new Set<string>();
+const withTable = new WeakSet<SqliteDb>();
+
+function ensureTable(db: SqliteDb): void {
+  if (withTable.has(db)) return;
+  db.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (
+    thread_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    acquired_at TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  )`);
+  withTable.add(db);
+}
+
+export function acquireSqliteLease(db: SqliteDb, threadId: string, options: SqliteLeaseOptions = {}): ThreadLease {
+  const ttlMs = options.ttlMs ?? SQLITE_LEASE_TTL_MS;
+  ensureTable(db);
+  const owner = randomUUID();
+  // IMMEDIATE: the check and the claim are one write transaction, so two claimants cannot both win.
+  db.transaction(() => {
+    const row = db.prepare(`SELECT * FROM ${TABLE} WHERE thread_id = ?`).get(threadId) as LeaseRow | undefined;
+    if (row && isHeld(row, Date.now())) throw new ThreadLeaseHeldError(threadId, holderOf(row));
+    const now = Date.now();
+    db.prepare(`INSERT OR REPLACE INTO ${TABLE} (thread_id, owner, pid, host, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`).run(
+      threadId,
+      owner,
+      process.pid,
+      hostname(),
+      new Date(now).toISOString(),
+      now + ttlMs,
+    );
+  }).immediate();
+  heldHere.add(owner);
+
+  const lost = new AbortController();
+  const stop = (reason?: Error) => {
+    clearInterval(heartbeat);
+    heldHere.delete(owner);
+    if (reason && !lost.signal.aborted) lost.abort(reason);
+  };
+  const renew = () => {
+    try {
+      const { changes } = db.prepare(`UPDATE ${TABLE} SET expires_at = ? WHERE thread_id = ? AND owner = ?`).run(Date.now() + ttlMs, threadId, owner);
+      if (changes === 0) stop(new Error(`lost the lease on thread ${threadId}: it expired and another process took the thread over`));
+    } catch {
+      // Busy or closed: the next beat tries again, well within the expiry.
+    }
+  };
+  const heartbeat = setInterval(renew, options.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
+  return {
+    threadId,
+    lost: lost.signal,
+    release: async () => {
+      stop();
+      if (!db.open) return; // a closed store: the row names a pid that is about to be gone
+      try {
+        db.prepare(`DELETE FROM ${TABLE} WHERE thread_id = ? AND owner = ?`).run(threadId, owner);
+      } catch {
+        // Left behind, the row is reclaimed as soon as this process has exited.
+      }
+    },
+  };
+}
+
+/** The threads among these whose lease is held now. */
+export function heldSqliteLeases(db: SqliteDb, threadIds: readonly string[]): Set<string> {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(TABLE);
+  if (!exists) return new Set();
+  const wanted = new Set(threadIds);
+  const now = Date.now();
+  const rows = db.prepare(`SELECT * FROM ${TABLE}`).all() as LeaseRow[];
+  return new Set(rows.filter((row) => wanted.has(row.thread_id) && isHeld(row, now)).map((row) => row.thread_id));
+}
+
+/** A lease counts until it expires, unless its holder is known to be gone. */
+function isHeld(row: LeaseRow, now: number): boolean {
+  if (row.expires_at <= now) return false;
+  if (row.host !== hostname()) return true; // a pid on another host (or container) means nothing here
+  if (row.pid === process.pid) return heldHere.has(row.owner);
+  return processExists(row.pid);
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"; // alive, but another user's
+  }
+}
+
+function holderOf(row: LeaseRow): LeaseHolder {
+  return { pid: row.pid, host: row.host, since: row.acquired_at };
+}
