@@ -19,6 +19,7 @@ import { createToolbox } from "../src/researcher/toolbox.js";
 import { finalReport } from "../src/report/finalReport.js";
 import { clarifyWithUser } from "../src/scoping/clarifyWithUser.js";
 import { writeResearchBrief } from "../src/scoping/writeResearchBrief.js";
+import { SettingsContextSchema } from "../src/settingsSchema.js";
 import {
   AgentInput,
   AgentState,
@@ -60,7 +61,7 @@ export function buildSupervisorGraph(tools: StructuredToolInterface[] = []) {
 }
 
 export function buildDeepResearcher(options: BuildOptions = {}) {
-  return new StateGraph(AgentState, { input: AgentInput })
+  return new StateGraph(AgentState, { input: AgentInput, context: SettingsContextSchema })
     .addNode("clarify_with_user", clarifyWithUser, { ends: ["clarify_with_user", "write_research_brief"] })
     .addNode("write_research_brief", writeResearchBrief)
     .addNode("research_supervisor", buildSupervisorGraph(options.tools))
