@@ -9,6 +9,7 @@
  * LangGraph follows only the Command and Studio still draws the edges.
  * Each graph is compiled with a name, which traces show for its run.
  */
+import { EventEmitter, setMaxListeners } from "node:events";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { END, START, StateGraph } from "@langchain/langgraph";
@@ -30,6 +31,15 @@ import {
 } from "../src/state.js";
 import { supervisor } from "../src/supervisor/supervisor.js";
 import { supervisorTools } from "../src/supervisor/supervisorTools.js";
+
+/**
+ * Every research unit, and every step inside it, listens on the run's cancel
+ * signal (LangGraph passes the caller's signal down to each subgraph run), so
+ * a fan-out passes Node's default of 10 listeners and a server that hosts the
+ * graph would warn of a leak that is none. The limit is only ever raised.
+ */
+const RUN_SIGNAL_LISTENERS = 1_000;
+if (EventEmitter.defaultMaxListeners < RUN_SIGNAL_LISTENERS) setMaxListeners(RUN_SIGNAL_LISTENERS);
 
 export type BuildOptions = {
   checkpointer?: BaseCheckpointSaver;
