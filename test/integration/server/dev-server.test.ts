@@ -99,4 +99,23 @@ describe("npm run dev, used through the LangGraph SDK only", () => {
     assert.equal(standin.stats().byRole.clarify, 1, "the answer was not met with the question again");
     assert.doesNotMatch(server.log(), /MaxListenersExceededWarning/);
   });
+
+  // The dev server answers runs.wait with 200 and the error in the body; the SDK
+  // throws it as JSON text. What Fanout controls is the message inside.
+  test("a bad setting fails the run with a message that names the key and the value in words", async () => {
+    const [assistant] = await client.assistants.search({ graphId: "deep_researcher" });
+    const thread = await client.threads.create();
+    const failure = await client.runs
+      .wait(thread.thread_id, assistant.assistant_id, {
+        input: { messages: [{ role: "user", content: "How does tidal power generate electricity?" }] },
+        config: { configurable: { max_search_results: "many" } },
+      })
+      .then(
+        () => assert.fail("the run should fail"),
+        (error: Error) => JSON.parse(error.message.replace(/^Error: /, "")) as { error: string; message: string },
+      );
+    assert.equal(failure.error, "ConfigurationError");
+    assert.match(failure.message, /^bad value "many" for "max_search_results" .*expected a whole number from 1 to 20$/);
+    assert.doesNotMatch(failure.message, /--set/, "no CLI advice to a server user");
+  });
 });
