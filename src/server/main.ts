@@ -8,8 +8,10 @@ import { createServerApp, type ServerOptions } from "./app.js";
 import { metricsRegistry } from "./metrics.js";
 import { openThreadStore } from "./threadStore.js";
 
-/** How long a shutdown waits for the steps in flight to finish and be saved before it cuts them off. */
-const DRAIN_GRACE_MS = 30_000;
+/** How long a shutdown waits, by default, for the steps in flight to finish and be saved before it cuts them off. */
+const DRAIN_GRACE_SECONDS = 30;
+/** How long the runs cut off then may take to wind down before the process exits regardless. */
+const CUT_OFF_MS = 5_000;
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 
 /**
@@ -42,16 +44,27 @@ async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     process.stdout.write(`fanout server on http://${host}:${address.port} (store: ${store.kind} ${store.location})\n`);
   }) as Server;
 
+  const graceMs = 1000 * (Number(env.FANOUT_API_DRAIN_SECONDS) || DRAIN_GRACE_SECONDS);
   let stopping = false;
+  /**
+   * Stops taking requests, asks every run to stop after its current steps (which
+   * are saved), and after the grace period cuts off the steps still running (a
+   * hung model call): they are redone when the thread is resumed, on any server.
+   */
   const stop = async (signal: string) => {
     if (stopping) process.exit(130); // a second signal: stop now
     stopping = true;
     process.stdout.write(`${signal}: no new requests; stopping the ${runs.size} run(s) in flight after their current steps\n`);
     server.close();
     control.requestDrain("shutdown");
-    const cutOff = setTimeout(() => process.exit(1), DRAIN_GRACE_MS);
+    const cutOff = setTimeout(() => {
+      process.stdout.write(`cutting off the steps still running after ${graceMs / 1000} s\n`);
+      server.closeAllConnections(); // each run's signal is its request's: they abort
+      setTimeout(() => process.exit(1), CUT_OFF_MS).unref();
+    }, graceMs);
     cutOff.unref();
     await Promise.allSettled([...runs]);
+    clearTimeout(cutOff);
     server.closeAllConnections();
     await store.close();
     process.exit(0);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import path from "node:path";
 import { ROOT } from "./cli.js";
 
 /** A port nothing listens on right now (2024, the dev server's default, may be taken). */
@@ -61,4 +62,10 @@ export async function startServer(command: string, args: string[], options: { en
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** `npm start` as it runs in production: the compiled server (run `npm run build` first). */
+export async function startFanoutServer(env: Record<string, string | undefined>): Promise<ServerProcess> {
+  const port = await freePort();
+  return startServer(process.execPath, [path.join(ROOT, "dist/src/server/main.js")], { port, ready: "/health", env: { PORT: String(port), LANGSMITH_TRACING: undefined, ...env } });
 }

@@ -6,19 +6,12 @@ import path from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
 import { startStandIn, type StandIn } from "../../standin/server.js";
 import { CORPUS } from "../../support/harness.js";
-import { ROOT } from "../../support/cli.js";
-import { freePort, startServer, type ServerProcess } from "../../support/server.js";
+import { startFanoutServer, type ServerProcess } from "../../support/server.js";
 
 const TOKEN = "test-api-token-not-secret";
 const AMBIGUOUS = "Tell me about Mercury (ambiguous)";
 const SETTINGS = { configurable: { search_api: "local", local_corpus_path: CORPUS } };
 const STREAM = { streamMode: ["updates", "custom"] as ("updates" | "custom")[], streamSubgraphs: true };
-
-/** `npm start` as it runs in production: the compiled server (run `npm run build` first). */
-export async function startFanoutServer(env: Record<string, string | undefined>): Promise<ServerProcess> {
-  const port = await freePort();
-  return startServer(process.execPath, [path.join(ROOT, "dist/src/server/main.js")], { port, ready: "/health", env: { PORT: String(port), ...env } });
-}
 
 describe("npm start: the LangGraph HTTP API on the embedded store", () => {
   let standin: StandIn;
