@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import { RunControl } from "@langchain/langgraph";
 import { serve } from "@hono/node-server";
+import { collectDefaultMetrics } from "prom-client";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 import { checkpointOptionsFromEnv, openCheckpointer } from "../checkpoint/index.js";
 import { describeError } from "../util/errors.js";
@@ -27,6 +28,7 @@ async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   // One control for every run: a shutdown asks each to stop after the steps in flight.
   const control = new RunControl();
   const graph = buildDeepResearcher({ checkpointer: store.saver }).withConfig({ durability: "sync", recursionLimit: 1_000, control } as never) as unknown as ServerOptions["graph"];
+  collectDefaultMetrics({ register: metricsRegistry });
   const runs = new Set<Promise<void>>();
   const app = createServerApp({
     graph,

@@ -47,6 +47,7 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
     const metrics = await fetch(`${server.url}/metrics`, { headers });
     assert.equal(metrics.status, 200);
     assert.match(metrics.headers.get("content-type") ?? "", /^text\/plain/);
+    assert.match(await metrics.text(), /^process_resident_memory_bytes \d+/m);
   });
 
   test("a run asks, is answered by a chat message, and its thread holds the report", async () => {
