@@ -122,14 +122,24 @@ function holdLease(options: ServerOptions): MiddlewareHandler {
       release();
       return;
     }
-    c.res = new Response(whenEnded(c.res.body, release), c.res);
+    c.res = new Response(whenEnded(c.res.body, release, lease.lost), c.res);
   };
 }
 
-/** The same body, calling `ended` once it has been read to the end, failed, or been cancelled. */
-function whenEnded(body: ReadableStream<Uint8Array>, ended: () => void): ReadableStream<Uint8Array> {
+/**
+ * The same body, calling `ended` once it has been read to the end, failed, or
+ * been cancelled. When the lease is lost (its Postgres connection dropped), the
+ * run is cancelled as if its client had gone: another process may run the thread now.
+ */
+function whenEnded(body: ReadableStream<Uint8Array>, ended: () => void, lost: AbortSignal): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream({
+    start(controller) {
+      lost.addEventListener("abort", () => {
+        controller.error(lost.reason);
+        void reader.cancel(lost.reason).finally(ended);
+      }, { once: true });
+    },
     async pull(controller) {
       try {
         const { done, value } = await reader.read();

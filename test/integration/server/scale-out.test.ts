@@ -2,7 +2,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { hostname } from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { Client } from "@langchain/langgraph-sdk";
 import { startStandIn, type StandIn } from "../../standin/server.js";
 import { CORPUS } from "../../support/harness.js";
@@ -90,6 +92,35 @@ describe("scale-out: two servers on one Postgres", { skip: !process.env.POSTGRES
     const { refused } = await interruptAndResume(standin, await start(), start, (server) => server.stop("SIGKILL"));
     assert.equal(refused.status, 409, "while the first server ran the thread, the second refused it");
     assert.match(((await refused.json()) as { message: string }).message, /is running in another process/);
+  });
+
+  test("a run whose lease is lost (its Postgres connection dropped) stops, and the thread can be run again", async () => {
+    const server = await start();
+    hangUnfinishedUnits(standin);
+    const client = new Client({ apiUrl: server.url });
+    const thread = await client.threads.create();
+    let started!: () => void;
+    const unitsStarted = new Promise<void>((resolve) => (started = resolve));
+    const running = follow(client, thread.thread_id, { messages: [{ role: "user", content: QUESTION }] }, (event) => {
+      if (event.type === "unit_started") started();
+    }).then(
+      () => "finished",
+      () => "cut off",
+    );
+    await unitsStarted;
+    const admin = new pg.Client({ connectionString: process.env.POSTGRES_URI });
+    await admin.connect();
+    try {
+      const { rowCount } = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [`fanout-lease pid ${server.child.pid} on ${hostname()}`.slice(0, 63)]);
+      assert.equal(rowCount, 1, "the run's lease connection was found");
+    } finally {
+      await admin.end();
+    }
+    assert.equal(await running, "cut off", "the run stopped though its units were still hanging");
+    standin.configure({ behaviour: undefined });
+    await follow(client, thread.thread_id, null);
+    const state = await client.threads.getState<{ final_report: string }>(thread.thread_id);
+    assert.match(state.values.final_report, /^# /);
   });
 });
 
