@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Registry } from "prom-client";
 import { acquireThreadLease, ThreadLeaseHeldError } from "../checkpoint/index.js";
 import { ConfigurationError, readConfiguration } from "../config.js";
+import { questionProblem } from "../question.js";
 import { describeError } from "../util/errors.js";
 import { packageRoot } from "../util/packageRoot.js";
 
@@ -52,7 +53,7 @@ export function createServerApp(options: ServerOptions): Hono {
   const tooLarge = (c: Context) => c.json({ error: "PayloadTooLarge", message: `the request body is over ${options.maxBodyBytes} bytes` }, 413, { Connection: "close" });
   app.use("*", bodyLimit({ maxSize: options.maxBodyBytes, onError: tooLarge }));
   app.get("/metrics", async (c) => c.body(await options.registry.metrics(), 200, { "content-type": options.registry.contentType }));
-  for (const route of RUN_CREATING_ROUTES) app.post(route, checkSettings);
+  for (const route of RUN_CREATING_ROUTES) app.post(route, checkRun);
   for (const route of RUN_ROUTES) app.on(["GET", "POST"], route, holdLease(options));
   app.route("/", createEmbedServer({ graph: { [GRAPH_ID]: options.graph }, threads: options.threads, checkpointer: options.saver }));
   return app;
@@ -74,10 +75,26 @@ async function health(c: Context, saver: BaseCheckpointSaver) {
   }
 }
 
-type RunBody = { assistant_id?: unknown; config?: { configurable?: Record<string, unknown> }; context?: Record<string, unknown> };
+type ChatMessage = { role?: unknown; type?: unknown; content?: unknown };
+type RunBody = {
+  assistant_id?: unknown;
+  input?: { messages?: ChatMessage[] } | null;
+  config?: { configurable?: Record<string, unknown> };
+  context?: Record<string, unknown>;
+};
 
-/** A run with a bad setting is refused with 422 naming the key and value, before a thread or run is stored. */
-const checkSettings: MiddlewareHandler = async (c, next) => {
+/** The text of the last message the user sent in a run's input, if it has one. */
+function lastUserText(body: RunBody): string | undefined {
+  const messages = Array.isArray(body?.input?.messages) ? body.input.messages : [];
+  const user = [...messages].reverse().find((message) => ["user", "human"].includes(String(message?.role ?? message?.type)));
+  return typeof user?.content === "string" ? user.content : undefined;
+}
+
+/**
+ * A run with a bad setting, or an empty or over-long question, is refused with
+ * 422 and the reason, before a thread or run is stored.
+ */
+const checkRun: MiddlewareHandler = async (c, next) => {
   let body: RunBody;
   try {
     body = (await c.req.json()) as RunBody;
@@ -93,6 +110,9 @@ const checkSettings: MiddlewareHandler = async (c, next) => {
     if (error instanceof ConfigurationError) return c.json({ error: "ConfigurationError", message: error.message }, 422);
     throw error;
   }
+  const question = lastUserText(body);
+  const problem = question === undefined ? undefined : questionProblem(question);
+  if (problem) return c.json({ error: "BadQuestion", message: problem }, 422);
   return next();
 };
 

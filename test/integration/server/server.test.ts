@@ -68,6 +68,19 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
     assert.match(state.values.final_report, /^# /);
   });
 
+  test("an interrupt is answered with Command({ resume }) as well", async () => {
+    const thread = await client.threads.create();
+    for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", { input: { messages: [{ role: "user", content: AMBIGUOUS }] }, config: SETTINGS, ...STREAM })) {
+      assert.notEqual(chunk.event, "error", JSON.stringify(chunk.data));
+    }
+    for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", { command: { resume: "the planet" }, config: SETTINGS, ...STREAM })) {
+      assert.notEqual(chunk.event, "error", JSON.stringify(chunk.data));
+    }
+    const state = await client.threads.getState<{ final_report: string; messages: { type: string; content: string }[] }>(thread.thread_id);
+    assert.match(state.values.final_report, /^# /);
+    assert.equal(state.values.messages[2].content, "the planet", "the answer stands in the chat");
+  });
+
   test("bad requests are 4xx with a reason, and store nothing", async () => {
     const before = await client.threads.search({ limit: 100 });
     const post = (route: string, body: string) => fetch(`${server.url}${route}`, { method: "POST", body, headers: { ...headers, "content-type": "application/json" } });
@@ -76,6 +89,10 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
     const badSetting = await post(`/threads/${thread}/runs/stream`, JSON.stringify({ assistant_id: "deep_researcher", input: { messages: [] }, config: { configurable: { max_search_results: "many" } } }));
     assert.equal(badSetting.status, 422);
     assert.match(((await badSetting.json()) as { message: string }).message, /^bad value "many" for "max_search_results"/);
+
+    const empty = await post("/runs/stream", JSON.stringify({ assistant_id: "deep_researcher", input: { messages: [{ role: "user", content: "  " }] } }));
+    assert.equal(empty.status, 422);
+    assert.equal(((await empty.json()) as { message: string }).message, "the question is empty");
 
     const notJson = await post("/runs/stream", "{not json");
     assert.equal(notJson.status, 400);
