@@ -17,7 +17,8 @@ export type ProgressEvent =
   | { type: "unit_finished"; id: string; topic: string; status: "done" | "failed"; sources: number }
   /** Pages or documents one unit's searches returned in one turn. */
   | { type: "sources_found"; unit: string; topic: string; urls: string[] }
-  | { type: "tool_failed"; tool: string; error: string }
+  /** A researcher's tool call failed (the unit goes on; the model sees the error). */
+  | { type: "tool_failed"; unit: string; topic: string; tool: string; error: string }
   /** A step went on without what the model should have given it, and says what it used instead. */
   | { type: "step_degraded"; step: string; detail: string };
 

@@ -58,6 +58,6 @@ function reportProgress(config: LangGraphRunnableConfig, unit: ResearcherStateVa
   if (sources.length > 0) emitProgress(config, { type: "sources_found", unit: unit.tool_call_id, topic: unit.research_topic, urls: sources.map((s) => s.url) });
   for (const reply of replies) {
     const reason = toolFailure(reply);
-    if (reason !== undefined) emitProgress(config, { type: "tool_failed", tool: reply.name ?? "", error: reason });
+    if (reason !== undefined) emitProgress(config, { type: "tool_failed", unit: unit.tool_call_id, topic: unit.research_topic, tool: reply.name ?? "", error: reason });
   }
 }
