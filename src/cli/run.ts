@@ -151,7 +151,10 @@ async function execute(
       for await (const [namespace, mode, data] of stream as AsyncIterable<[string[], string, unknown]>) {
         progress.observe(namespace, mode, data);
       }
-      if (control.drainRequested) return interrupted(threadId, io, args);
+      // The drain may have let the last step finish: then the run is done, not interrupted.
+      if (control.drainRequested && (await graph.getState({ configurable: { thread_id: threadId } })).next.length > 0) {
+        return interrupted(threadId, io, args, stopRendering);
+      }
       input = undefined;
     }
   } catch (error) {
