@@ -11,6 +11,7 @@ import { createLocalSearch } from "../search/local/index.js";
 import type { RunOutcome, Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
+import { countOf } from "../util/plural.js";
 import { describeLocalCorpus } from "./localCorpus.js";
 import { RunProgress, renderProgress } from "./progress.js";
 import { writeReportFile } from "./reportFile.js";
@@ -207,7 +208,7 @@ export async function describeSkipped(graph: Graph, threadId: string): Promise<s
   const state = await readThreadState(graph, threadId);
   const next = state.next.join(", ") || "the end";
   const units = countFinishedUnits(state);
-  return `${units} research unit${units === 1 ? "" : "s"} already finished; continuing at ${next}`;
+  return `${countOf(units, "research unit")} already finished; continuing at ${next}`;
 }
 
 async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunArgs, progress: RunProgress): Promise<number> {
