@@ -11,6 +11,7 @@ import { createLocalSearch } from "../search/local/index.js";
 import type { RunOutcome, Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
+import { countOf } from "../util/plural.js";
 import { describeLocalCorpus } from "./localCorpus.js";
 import { RunProgress, renderProgress } from "./progress.js";
 import { writeReportFile } from "./reportFile.js";
@@ -23,6 +24,9 @@ import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
 
 type Graph = ReturnType<typeof buildDeepResearcher>;
+
+/** One thread being run by this invocation: what the run's steps and its result all need. */
+type ThreadRun = { graph: Graph; threadId: string; args: RunArgs; io: CliIo };
 
 /** How long the first Ctrl-C waits for the steps in flight to finish and save before cutting them off. */
 const DRAIN_GRACE_MS = 5_000;
@@ -67,11 +71,12 @@ async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointS
   run.settings = settings;
   const graph = buildDeepResearcher({ checkpointer: withRunMetadata(saver, run) });
   const threadConfig = { configurable: { thread_id: threadId } };
+  const thread: ThreadRun = { graph, threadId, args, io };
   if (existing) {
     const state = await graph.getState(threadConfig);
     // A finished run only prints its stored report: no settings or corpus need to work for that.
     // (Tasks left over mean its last step's results were saved but not yet checkpointed: resume.)
-    if (state.tasks.length === 0 && state.values.final_report) return printResult(graph, threadId, io, args, new RunProgress());
+    if (state.tasks.length === 0 && state.values.final_report) return printResult(thread, new RunProgress());
     // A new run's settings were checked by main before the store opened; a resume's are checked here.
     await preflight(settings);
     io.stderr.write(`resuming thread ${threadId}: ${await describeSkipped(graph, threadId)}\n`);
@@ -81,22 +86,19 @@ async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointS
   const input = args.question ? { messages: [new HumanMessage(args.question)] } : null;
   const tracing = startTracing();
   try {
-    return await execute(graph, threadId, input, settings, args, io, { callbacks: tracing?.callbacks, leaseLost });
+    return await execute(thread, input, { settings, callbacks: tracing?.callbacks, leaseLost });
   } finally {
     await tracing?.finish(io.stderr);
   }
 }
 
 async function execute(
-  graph: Graph,
-  threadId: string,
+  thread: ThreadRun,
   firstInput: unknown,
-  settings: Record<string, string>,
-  args: RunArgs,
-  io: CliIo,
-  run: { callbacks?: Callbacks; leaseLost: AbortSignal },
+  run: { settings: Record<string, string>; callbacks?: Callbacks; leaseLost: AbortSignal },
 ): Promise<number> {
-  const corpus = await describeLocalCorpus(settings);
+  const { graph, threadId, args, io } = thread;
+  const corpus = await describeLocalCorpus(run.settings);
   const progress = new RunProgress();
   const view = args.quiet ? undefined : renderProgress(progress, io.stderr);
   if (corpus) progress.note(corpus);
@@ -139,7 +141,7 @@ async function execute(
         break;
       }
       const stream = await graph.stream(input as never, {
-        configurable: { thread_id: threadId, ...settings },
+        configurable: { thread_id: threadId, ...run.settings },
         streamMode: ["updates", "custom"],
         subgraphs: true,
         durability: "sync",
@@ -151,11 +153,14 @@ async function execute(
       for await (const [namespace, mode, data] of stream as AsyncIterable<[string[], string, unknown]>) {
         progress.observe(namespace, mode, data);
       }
-      if (control.drainRequested) return interrupted(threadId, io, args);
+      // The drain may have let the last step finish: then the run is done, not interrupted.
+      if (control.drainRequested && (await graph.getState({ configurable: { thread_id: threadId } })).next.length > 0) {
+        return interrupted(thread, stopRendering);
+      }
       input = undefined;
     }
   } catch (error) {
-    if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(threadId, io, args, stopRendering);
+    if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(thread, stopRendering);
     const failed = new RunFailed(threadId, run.leaseLost.aborted ? run.leaseLost.reason : error);
     if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: failed.message, resume: resumeCommand(threadId) });
     throw failed;
@@ -164,7 +169,7 @@ async function execute(
     stopRendering();
     stopSignals();
   }
-  return printResult(graph, threadId, io, args, progress);
+  return printResult(thread, progress);
 }
 
 /** A run that stopped on an error; every step finished before it is saved. */
@@ -178,8 +183,8 @@ export class RunFailed extends Error {
   }
 }
 
-function interrupted(threadId: string, io: CliIo, args: RunArgs, stopRendering?: () => void): number {
-  stopRendering?.();
+function interrupted({ threadId, io, args }: ThreadRun, stopRendering: () => void): number {
+  stopRendering();
   io.stderr.write(`resume with: fanout --thread ${threadId}\n`);
   if (args.json) writeResult(io, { thread_id: threadId, status: "interrupted", reason: "stopped by a signal (Ctrl-C or SIGTERM)", resume: resumeCommand(threadId) });
   return EXIT.interrupted;
@@ -204,10 +209,10 @@ export async function describeSkipped(graph: Graph, threadId: string): Promise<s
   const state = await readThreadState(graph, threadId);
   const next = state.next.join(", ") || "the end";
   const units = countFinishedUnits(state);
-  return `${units} research unit${units === 1 ? "" : "s"} already finished; continuing at ${next}`;
+  return `${countOf(units, "research unit")} already finished; continuing at ${next}`;
 }
 
-async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunArgs, progress: RunProgress): Promise<number> {
+async function printResult({ graph, threadId, io, args }: ThreadRun, progress: RunProgress): Promise<number> {
   const { values } = await graph.getState({ configurable: { thread_id: threadId } });
   const report = String(values.final_report ?? "");
   const sources = (values.sources ?? []) as Source[];

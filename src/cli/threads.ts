@@ -8,6 +8,7 @@ import { readRunMetadata } from "./runMetadata.js";
 import { THREAD_COLUMNS } from "./threadColumns.js";
 import { countFinishedUnits, readThreadState, threadStatus, type ThreadStatus } from "./threadState.js";
 import { describeError } from "../util/errors.js";
+import { countOf } from "../util/plural.js";
 
 type ThreadView = {
   thread_id: string;
@@ -114,8 +115,8 @@ export async function pruneCommand(saver: BaseCheckpointSaver, io: CliIo, olderT
     if (outcome === "running") running.push(thread.thread_id);
     if (outcome === "deleted") deleted += 1;
   }
-  io.stderr.write(`deleted ${deleted} thread${deleted === 1 ? "" : "s"} not updated since ${new Date(cutoff).toISOString()}\n`);
-  if (running.length > 0) io.stderr.write(`skipped ${running.length} running thread${running.length === 1 ? "" : "s"}: ${running.join(", ")}\n`);
+  io.stderr.write(`deleted ${countOf(deleted, "thread")} not updated since ${new Date(cutoff).toISOString()}\n`);
+  if (running.length > 0) io.stderr.write(`skipped ${countOf(running.length, "running thread")}: ${running.join(", ")}\n`);
   if (deleted > 0) compact(saver, io);
   return EXIT.ok;
 }

@@ -2,6 +2,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { BaseMessage } from "@langchain/core/messages";
 import { RunnableLambda } from "@langchain/core/runnables";
 import type { z } from "zod";
+import { countOf } from "./plural.js";
 
 /** The model answered every attempt, but never with output that fits the schema. */
 export class UnusableReply extends Error {
@@ -45,7 +46,7 @@ export async function invokeStructured<T extends z.ZodObject>(
     return await structured.invoke(messages, { signal });
   } catch (error) {
     if (!isUnusableReply(error)) throw error;
-    throw new UnusableReply(`the model's reply was unusable after ${attempts} attempt${attempts === 1 ? "" : "s"} (${describeUnusable(error)})`, { cause: error });
+    throw new UnusableReply(`the model's reply was unusable after ${countOf(attempts, "attempt")} (${describeUnusable(error)})`, { cause: error });
   }
 }
 
