@@ -230,7 +230,8 @@ async function printResult({ graph, threadId, io, args }: ThreadRun, progress: R
       reason: outcome.reason,
       report,
       sources,
-      counts: { units: progress.unitsFinished || (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors },
+      // Units whose findings reached the report, whichever process ran them.
+      counts: { units: (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors },
       timings: { total_ms: progress.elapsedMs(), stages_ms: progress.stageTimings },
     });
   } else if (!args.out) {
