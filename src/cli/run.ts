@@ -195,10 +195,16 @@ export async function pendingQuestion(graph: Graph, threadId: string): Promise<s
   return questionIn(await graph.getState({ configurable: { thread_id: threadId } }));
 }
 
+/** Asks on the terminal; Ctrl-C at the prompt is no answer, so the run waits for one rather than failing. */
 async function ask(question: string, io: CliIo): Promise<string> {
   const rl = createInterface({ input: io.stdin, output: io.stderr });
+  const cancel = new AbortController();
+  rl.on("SIGINT", () => cancel.abort());
   try {
-    return (await rl.question(`\n${question}\n> `)).trim();
+    return (await rl.question(`\n${question}\n> `, { signal: cancel.signal })).trim();
+  } catch (error) {
+    if (cancel.signal.aborted) return "";
+    throw error;
   } finally {
     rl.close();
   }
