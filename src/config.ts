@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import { looksSecret } from "./secrets.js";
 
 const modelSpec = z
   .string()
@@ -146,17 +147,6 @@ export function parseConfiguration(raw: Record<string, unknown>, source = "confi
   const issue = result.error.issues[0];
   const key = String(issue.path[0]) as ConfigurationKey;
   throw new ConfigurationError(`bad value ${shownValue(raw[key])} for "${key}" (${source}): expected ${describeAccepted(key)}`);
-}
-
-/** Key-like shapes: common provider prefixes, or one long unbroken run of letters and digits. */
-const SECRET_SHAPE = /^(sk|pk|rk|tvly|ghp|gho|ghs|github_pat|hf|gsk|xox[abprs])[-_]|^(?=.*\d)[A-Za-z0-9_-]{32,}$/i;
-/** Names of environment variables whose values are secrets (API keys, tokens, passwords). */
-export const SECRET_ENV_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
-
-/** True when text looks like an API key or contains the value of a secret-named environment variable. */
-export function looksSecret(text: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (SECRET_SHAPE.test(text.trim())) return true;
-  return Object.entries(env).some(([name, value]) => SECRET_ENV_NAME.test(name) && value !== undefined && value.trim().length >= 8 && text.includes(value.trim()));
 }
 
 /**
