@@ -1,0 +1,50 @@
+/**
+ * CPU profile of warm in-process CLI runs (the CLI's store and durability), for finding hot spots.
+ *
+ *   node --import tsx bench/profile.ts [--units 16] [--runs 3] [--latency-ms 0] [--out run.cpuprofile]
+ *
+ * The stand-in runs in a child process, so the profile and the CPU per call are Fanout's alone.
+ * Prints CPU time per run and per model call, and the top functions by self time.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { runCliInProcess } from "./support/inProcessCli.js";
+import { formatSummary, summariseProfile, type CpuProfile } from "./support/profileSummary.js";
+import { startRemoteStandIn } from "./support/standinProcess.js";
+
+const { values } = parseArgs({
+  options: { units: { type: "string", default: "16" }, runs: { type: "string", default: "3" }, "latency-ms": { type: "string", default: "0" }, out: { type: "string" } },
+});
+const units = Number(values.units);
+const runs = Number(values.runs);
+const home = mkdtempSync(path.join(tmpdir(), "fanout-profile-"));
+process.env.FANOUT_HOME = home;
+delete process.env.POSTGRES_URI;
+const standin = await startRemoteStandIn({ latencyMs: Number(values["latency-ms"]), units });
+try {
+  await runCliInProcess(`warm-${Date.now()}`, units); // loads modules and warms the JIT
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  await standin.reset();
+  await session.post("Profiler.start");
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (let r = 0; r < runs; r += 1) await runCliInProcess(`profile-${Date.now()}-${r}`, units);
+  const wall = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  const { profile } = (await session.post("Profiler.stop")) as { profile: CpuProfile };
+  session.disconnect();
+  const calls = (await standin.stats()).total;
+  const cpuMs = (used.user + used.system) / 1000;
+  if (values.out) writeFileSync(values.out, JSON.stringify(profile));
+  console.log(`${runs} runs × ${units} units: ${calls} model calls; wall ${(wall / runs).toFixed(0)} ms/run; CPU ${(cpuMs / runs).toFixed(0)} ms/run, ${(cpuMs / calls).toFixed(2)} ms/call`);
+  console.log(formatSummary(summariseProfile(profile, 25)));
+} finally {
+  await standin.close();
+  rmSync(home, { recursive: true, force: true });
+}
