@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { MessagesValue, ReducedValue, StateSchema } from "@langchain/langgraph";
+import { MessagesDeltaValue, ReducedValue, StateSchema } from "@langchain/langgraph";
+
+/**
+ * Every conversation field keeps only each step's new messages in a checkpoint (LangGraph's
+ * DeltaChannel) and is rebuilt from those on resume, so a run's stored bytes grow with its steps,
+ * not with their square.
+ */
+const MessagesValue = MessagesDeltaValue;
 
 /** A page or document a search actually returned; the only thing a report may cite. */
 export const SourceSchema = z.object({
