@@ -5,27 +5,42 @@
  *
  * The stand-in runs in a child process, so the profile and the CPU per call are Fanout's alone.
  * Prints CPU time per run and per model call, and the top functions by self time.
+ * --mode cli (default) runs the CLI's main(); graph runs the bare graph with no checkpointer;
+ * baseline runs the naive Promise.all pipeline (bench/support/baseline.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { HumanMessage } from "@langchain/core/messages";
+import { buildDeepResearcher } from "../graphs/deep_researcher.js";
+import { CORPUS } from "../test/support/harness.js";
+import { naiveResearch } from "./support/baseline.js";
 import { runCliInProcess } from "./support/inProcessCli.js";
 import { formatSummary, summariseProfile, type CpuProfile } from "./support/profileSummary.js";
 import { startRemoteStandIn } from "./support/standinProcess.js";
 
 const { values } = parseArgs({
-  options: { units: { type: "string", default: "16" }, runs: { type: "string", default: "3" }, "latency-ms": { type: "string", default: "0" }, out: { type: "string" } },
+  options: { mode: { type: "string", default: "cli" }, units: { type: "string", default: "16" }, runs: { type: "string", default: "3" }, "latency-ms": { type: "string", default: "0" }, out: { type: "string" } },
 });
 const units = Number(values.units);
 const runs = Number(values.runs);
 const home = mkdtempSync(path.join(tmpdir(), "fanout-profile-"));
 process.env.FANOUT_HOME = home;
 delete process.env.POSTGRES_URI;
+const QUESTION = "How do everyday technologies and crafts work?";
+const settings = { search_api: "local", local_corpus_path: CORPUS, allow_clarification: false, max_concurrent_research_units: units };
+const modes: Record<string, (id: string) => Promise<unknown>> = {
+  cli: (id) => runCliInProcess(id, units),
+  graph: (id) => buildDeepResearcher().invoke({ messages: [new HumanMessage(QUESTION)] }, { configurable: { thread_id: id, ...settings }, recursionLimit: 1_000 }),
+  baseline: () => naiveResearch(QUESTION, settings),
+};
+const once = modes[values.mode!];
+if (!once) throw new Error(`--mode is one of ${Object.keys(modes).join(", ")}`);
 const standin = await startRemoteStandIn({ latencyMs: Number(values["latency-ms"]), units });
 try {
-  await runCliInProcess(`warm-${Date.now()}`, units); // loads modules and warms the JIT
+  await once(`warm-${Date.now()}`); // loads modules and warms the JIT
   const session = new Session();
   session.connect();
   await session.post("Profiler.enable");
@@ -34,10 +49,10 @@ try {
   await session.post("Profiler.start");
   const cpu = process.cpuUsage();
   const started = performance.now();
-  for (let r = 0; r < runs; r += 1) await runCliInProcess(`profile-${Date.now()}-${r}`, units);
+  for (let r = 0; r < runs; r += 1) await once(`profile-${Date.now()}-${r}`);
   const wall = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  const { profile } = (await session.post("Profiler.stop")) as { profile: CpuProfile };
+  const { profile } = (await session.post("Profiler.stop")) as { profile: CpuProfile }; // its serialisation is not in `used`
   session.disconnect();
   const calls = (await standin.stats()).total;
   const cpuMs = (used.user + used.system) / 1000;

@@ -28,7 +28,7 @@ export const ConfigurationSchema = z
     max_structured_output_retries: positiveInt(10)
       .default(3)
       .describe("Attempts for a model call that must return structured output"),
-    max_concurrent_research_units: positiveInt(20)
+    max_concurrent_research_units: positiveInt(64)
       .default(5)
       .describe("Research units the supervisor may run at once, per round"),
     max_researcher_iterations: positiveInt(50)
@@ -213,16 +213,28 @@ export function readConfiguration(config?: RunnableConfig & { context?: unknown 
       // server's request headers (user-agent, host, x-…), none of which are ours to judge.
     }
   }
-  const merged = { ...configurationFromEnv(), ...fromRun };
-  const key = cacheKey(merged);
+  const key = cacheKey({ ...knownEnvSettings(), ...fromRun });
   const cached = key === undefined ? undefined : parsedBySettings.get(key);
   if (cached) return cached;
-  const configuration = parseConfiguration(merged, "configurable");
+  // Only a miss scans the whole environment, which also rejects unknown FANOUT_ variables.
+  const configuration = parseConfiguration({ ...configurationFromEnv(), ...fromRun }, "configurable");
   if (key !== undefined) {
     if (parsedBySettings.size >= CACHE_LIMIT) parsedBySettings.clear();
     parsedBySettings.set(key, configuration);
   }
   return configuration;
+}
+
+/** FANOUT_<KEY> names of the settings, looked up one by one: enumerating process.env is slow. */
+const ENV_NAMES = CONFIGURATION_KEYS.map((key) => [key, `FANOUT_${key.toUpperCase()}`] as const);
+
+function knownEnvSettings(): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const [key, name] of ENV_NAMES) {
+    const value = process.env[name];
+    if (value !== undefined) settings[key] = value;
+  }
+  return settings;
 }
 
 const CACHE_LIMIT = 256;

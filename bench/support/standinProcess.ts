@@ -25,6 +25,9 @@ export type RemoteStandIn = {
 /** Starts `test/standin/main.ts` and points every OpenAI model in this process at it. */
 export async function startRemoteStandIn(config: RemoteConfig = {}): Promise<RemoteStandIn> {
   const child = spawn(process.execPath, ["--import", "tsx", "test/standin/main.ts"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  // A bench that dies must not leave the stand-in running (it would also hold the bench's stderr open).
+  const stop = () => child.kill("SIGTERM");
+  process.once("exit", stop);
   const url = await firstUrl(child);
   const admin = url.replace(/\/v1$/, "/_standin");
   const call = async <T>(route: string, body?: unknown): Promise<T> => {
@@ -42,6 +45,7 @@ export async function startRemoteStandIn(config: RemoteConfig = {}): Promise<Rem
     requests: () => call<LoggedRequest[]>("requests"),
     close: () =>
       new Promise<void>((resolve) => {
+        process.off("exit", stop);
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
