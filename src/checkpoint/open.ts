@@ -1,5 +1,4 @@
 import { MemorySaver } from "@langchain/langgraph";
-import { openPostgres } from "./postgres.js";
 import { openSqlite } from "./sqlite.js";
 import type { CheckpointOptions, OpenedCheckpointer } from "./types.js";
 
@@ -11,6 +10,10 @@ export async function openCheckpointer(options: CheckpointOptions = {}): Promise
   if (options.kind === "memory") {
     return { saver: new MemorySaver(), kind: "memory", location: "memory", close: async () => {} };
   }
-  if (options.postgresUri) return openPostgres(options.postgresUri, options.schema);
+  if (options.postgresUri) {
+    // pg and the Postgres saver load only when used: the embedded store starts without them.
+    const { openPostgres } = await import("./postgres.js");
+    return openPostgres(options.postgresUri, options.schema);
+  }
   return openSqlite(options.home);
 }

@@ -16,6 +16,8 @@ import { readRunMetadata, withRunMetadata, type RunMetadata } from "./runMetadat
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
 
+export { configurationFromPairs };
+
 type Graph = ReturnType<typeof buildDeepResearcher>;
 
 /** Checks settings, keys and search before any work starts, so mistakes cost nothing. */
