@@ -22,6 +22,7 @@ setMaxListeners(1_000);
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   checkpoint: () => import("./checkpoint.js"),
   fanout: () => import("./fanout.js"),
+  overhead: () => import("./overhead.js"),
   resume: () => import("./resume.js"),
   memory: () => import("./memory.js"),
 };
