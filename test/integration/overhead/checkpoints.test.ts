@@ -13,6 +13,7 @@ import { buildDeepResearcher } from "../../../graphs/deep_researcher.js";
 import type { ChatMessage, ParsedRequest } from "../../standin/types.js";
 import type { StandIn } from "../../standin/server.js";
 import { CORPUS, sharedStandIn } from "../../support/harness.js";
+import { dropSchema } from "../../support/postgres.js";
 
 const QUESTION = "How does tidal power generate electricity?";
 const home = mkdtempSync(join(tmpdir(), "fanout-ckpt-bytes-"));
@@ -67,44 +68,65 @@ describe("checkpoints on the embedded store", () => {
       await opened.close();
     }
   });
-
-  test("a resumed run sees every unit's whole conversation: finished units and the one cut short", async () => {
-    const opened = await openCheckpointer({ home });
-    const thread = "resume-conversation";
-    try {
-      standin.configure({ units: 2, searchRounds: 2 });
-      const abort = new AbortController();
-      let cutShort: ChatMessage[] | undefined;
-      /** The second unit's third turn hangs (after two search rounds are saved) until the run is aborted. */
-      const inSecondUnitsThirdTurn = (request: ParsedRequest) => request.role === "researcher" && request.topic.startsWith("Current") && request.messages.filter((m) => m.role === "tool").length === 2;
-      standin.configure({
-        behaviour: (request) => {
-          if (!inSecondUnitsThirdTurn(request)) return undefined;
-          cutShort = request.messages;
-          setTimeout(() => abort.abort(new Error("killed")), 300);
-          return { hangMs: 60_000 };
-        },
-      });
-      await assert.rejects(run(opened, thread, { messages: [new HumanMessage(QUESTION)] }, { search_api: "local", local_corpus_path: CORPUS, max_concurrent_research_units: 2 }, abort.signal));
-      assert.ok(cutShort, "the second unit reached its third turn");
-      const firstUnitCalls = standin.requests().filter((r) => r.role === "researcher" && !r.topic.startsWith("Current")).length;
-
-      const seen: ParsedRequest[] = [];
-      standin.configure({ behaviour: (request) => void seen.push(request) });
-      const state = await run(opened, thread, null, { search_api: "local", local_corpus_path: CORPUS, max_concurrent_research_units: 2 });
-
-      const resumedTurn = seen.find(inSecondUnitsThirdTurn);
-      assert.deepEqual(resumedTurn?.messages, cutShort, "the cut-short unit resumed with its whole conversation");
-      assert.equal(seen.filter((r) => r.role === "researcher" && !r.topic.startsWith("Current")).length, 0, "the finished unit was not redone");
-      assert.ok(firstUnitCalls >= 3);
-      const lastSupervisorTurn = seen.filter((r) => r.role === "supervisor").at(-1)!;
-      assert.equal(lastSupervisorTurn.messages.filter((m) => m.role === "tool").length, 2, "the supervisor saw both units' answers");
-      assert.equal((state.values.notes as string[]).length, 2);
-      assert.ok(String(state.values.final_report).startsWith("# "));
-      const messages = state.values.messages as { getType(): string }[];
-      assert.deepEqual(messages.map((m) => m.getType()), ["human", "ai"], "the run's chat holds the question and the report");
-    } finally {
-      await opened.close();
-    }
-  });
 });
+
+/** The embedded store always; Postgres too when POSTGRES_URI is set (a schema of its own, dropped after). */
+const resumeStores: { name: string; open: () => Promise<OpenedCheckpointer>; cleanup?: () => Promise<void> }[] = [
+  { name: "embedded", open: () => openCheckpointer({ home }) },
+];
+if (process.env.POSTGRES_URI) {
+  const uri = process.env.POSTGRES_URI;
+  const schema = `fanout_test_delta_${process.pid}_${Date.now().toString(36)}`;
+  resumeStores.push({ name: "postgres", open: () => openCheckpointer({ postgresUri: uri, schema }), cleanup: () => dropSchema(uri, schema) });
+}
+
+for (const store of resumeStores) {
+  describe(`resuming a run on the ${store.name} store`, () => {
+    const current = sharedStandIn({ units: 1 });
+    let standin: StandIn;
+    beforeEach(() => {
+      standin = current();
+    });
+    after(() => store.cleanup?.());
+
+    test("a resumed run sees every unit's whole conversation: finished units and the one cut short", async () => {
+      const opened = await store.open();
+      const thread = `resume-conversation-${Date.now()}`;
+      try {
+        standin.configure({ units: 2, searchRounds: 2 });
+        const abort = new AbortController();
+        let cutShort: ChatMessage[] | undefined;
+        /** The second unit's third turn hangs (after two search rounds are saved) until the run is aborted. */
+        const inSecondUnitsThirdTurn = (request: ParsedRequest) => request.role === "researcher" && request.topic.startsWith("Current") && request.messages.filter((m) => m.role === "tool").length === 2;
+        standin.configure({
+          behaviour: (request) => {
+            if (!inSecondUnitsThirdTurn(request)) return undefined;
+            cutShort = request.messages;
+            setTimeout(() => abort.abort(new Error("killed")), 300);
+            return { hangMs: 60_000 };
+          },
+        });
+        await assert.rejects(run(opened, thread, { messages: [new HumanMessage(QUESTION)] }, { search_api: "local", local_corpus_path: CORPUS, max_concurrent_research_units: 2 }, abort.signal));
+        assert.ok(cutShort, "the second unit reached its third turn");
+        const firstUnitCalls = standin.requests().filter((r) => r.role === "researcher" && !r.topic.startsWith("Current")).length;
+
+        const seen: ParsedRequest[] = [];
+        standin.configure({ behaviour: (request) => void seen.push(request) });
+        const state = await run(opened, thread, null, { search_api: "local", local_corpus_path: CORPUS, max_concurrent_research_units: 2 });
+
+        const resumedTurn = seen.find(inSecondUnitsThirdTurn);
+        assert.deepEqual(resumedTurn?.messages, cutShort, "the cut-short unit resumed with its whole conversation");
+        assert.equal(seen.filter((r) => r.role === "researcher" && !r.topic.startsWith("Current")).length, 0, "the finished unit was not redone");
+        assert.ok(firstUnitCalls >= 3);
+        const lastSupervisorTurn = seen.filter((r) => r.role === "supervisor").at(-1)!;
+        assert.equal(lastSupervisorTurn.messages.filter((m) => m.role === "tool").length, 2, "the supervisor saw both units' answers");
+        assert.equal((state.values.notes as string[]).length, 2);
+        assert.ok(String(state.values.final_report).startsWith("# "));
+        const messages = state.values.messages as { getType(): string }[];
+        assert.deepEqual(messages.map((m) => m.getType()), ["human", "ai"], "the run's chat holds the question and the report");
+      } finally {
+        await opened.close();
+      }
+    });
+  });
+}
