@@ -26,6 +26,13 @@ function shortUrl(url: string): string {
 
 export function summariseProfile(profile: CpuProfile, topN = 15): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  /** Samples taken inside the inspector (stopping the profiler serialises it) are not the program's. */
+  const inInspector = (id: number): boolean => {
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) if (byId.get(at)!.callFrame.url === "node:inspector") return true;
+    return false;
+  };
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
   const functions = new Map<string, number>();
@@ -34,6 +41,7 @@ export function summariseProfile(profile: CpuProfile, topN = 15): ProfileSummary
   let idleMs = 0;
   for (const [id, ms] of self) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    if (inInspector(id)) continue;
     if (functionName === "(idle)") {
       idleMs += ms;
       continue;
