@@ -6,7 +6,8 @@
  * The stand-in runs in a child process, so the profile and the CPU per call are Fanout's alone.
  * Prints CPU time per run and per model call, and the top functions by self time.
  * --mode cli (default) runs the CLI's main(); durable runs the graph as the CLI streams it on one
- * embedded store opened once; graph runs the bare graph with no checkpointer;
+ * embedded store opened once (durable-invoke: the same without streaming); graph runs the bare
+ * graph with no checkpointer;
  * baseline runs the naive Promise.all pipeline (bench/support/baseline.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -37,6 +38,7 @@ const settings = { search_api: "local", local_corpus_path: CORPUS, allow_clarifi
 const store = await openCheckpointer({ home: path.join(home, "shared") });
 const modes: Record<string, (id: string) => Promise<unknown>> = {
   durable: (id) => durableGraphRun(store.saver, units, id),
+  "durable-invoke": (id) => buildDeepResearcher({ checkpointer: store.saver }).invoke({ messages: [new HumanMessage(QUESTION)] }, { configurable: { thread_id: id, ...settings }, durability: "sync", recursionLimit: 1_000 }),
   cli: (id) => runCliInProcess(id, units),
   graph: (id) => buildDeepResearcher().invoke({ messages: [new HumanMessage(QUESTION)] }, { configurable: { thread_id: id, ...settings }, recursionLimit: 1_000 }),
   baseline: () => naiveResearch(QUESTION, settings),
