@@ -2,9 +2,9 @@ import { z } from "zod";
 import { MessagesDeltaValue, ReducedValue, StateSchema } from "@langchain/langgraph";
 
 /**
- * Every conversation field keeps only each step's new messages in a checkpoint (LangGraph's
- * DeltaChannel) and is rebuilt from those on resume, so a run's stored bytes grow with its steps,
- * not with their square.
+ * The field type of every conversation below. It deliberately shadows LangGraph's MessagesValue:
+ * the delta variant keeps only each step's new messages in a checkpoint and rebuilds the whole
+ * conversation from them on resume, so a run's stored bytes grow with its steps, not their square.
  */
 const MessagesValue = MessagesDeltaValue;
 
