@@ -29,7 +29,7 @@ export const ConfigurationSchema = z
     max_structured_output_retries: positiveInt(10)
       .default(3)
       .describe("Attempts for a model call that must return structured output"),
-    max_concurrent_research_units: positiveInt(20)
+    max_concurrent_research_units: positiveInt(64)
       .default(5)
       .describe("Research units the supervisor may run at once, per round"),
     max_researcher_iterations: positiveInt(50)
@@ -192,32 +192,71 @@ export function configurationFromPairs(pairs: string[]): Record<string, string> 
   return settings;
 }
 
-const cache = new WeakMap<object, Configuration>();
-
 /**
  * Reads the run's configuration: defaults, then FANOUT_* environment
  * variables, then the run's `configurable` (Studio, CLI), later ones winning.
  * `configurable` also carries the platform's keys, so there an unknown key is
  * an error only when it is a likely typo of a setting; --set and FANOUT_* are
  * strict.
- * Memoised per configurable object, because every node calls it.
+ * Every node calls it, and LangGraph gives each task a fresh config object, so
+ * results are memoised by the settings' values (and typo verdicts by key name).
  */
 export function readConfiguration(config?: RunnableConfig & { context?: unknown }): Configuration {
   const configurable = (config?.configurable ?? {}) as Record<string, unknown>;
-  const cached = cache.get(configurable);
-  if (cached) return cached;
   // Studio may send settings as the graph's context instead of configurable.
   const context = (config?.context && typeof config.context === "object" ? config.context : {}) as Record<string, unknown>;
   const fromRun: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries({ ...context, ...configurable })) {
-    if (value === undefined) continue;
-    if (isConfigurationKey(key)) fromRun[key] = value;
-    else if (likelyTypoOf(key)) fromRun[key] = value; // fails below, naming the key
-    // Anything else is the platform's own: thread_id, checkpoint_ns, and the dev
-    // server's request headers (user-agent, host, x-…), none of which are ours to judge.
+  for (const source of [context, configurable]) {
+    for (const key in source) {
+      const value = source[key];
+      if (value === undefined) continue;
+      if (isConfigurationKey(key) || isLikelyTypo(key)) fromRun[key] = value; // a typo fails below, naming the key
+      // Anything else is the platform's own: thread_id, checkpoint_ns, and the dev
+      // server's request headers (user-agent, host, x-…), none of which are ours to judge.
+    }
   }
-  const merged = { ...configurationFromEnv(), ...fromRun };
-  const configuration = parseConfiguration(merged, "configurable");
-  cache.set(configurable, configuration);
+  const key = cacheKey({ ...knownEnvSettings(), ...fromRun });
+  const cached = key === undefined ? undefined : parsedBySettings.get(key);
+  if (cached) return cached;
+  // Only a miss scans the whole environment, which also rejects unknown FANOUT_ variables.
+  const configuration = parseConfiguration({ ...configurationFromEnv(), ...fromRun }, "configurable");
+  if (key !== undefined) {
+    if (parsedBySettings.size >= CACHE_LIMIT) parsedBySettings.clear();
+    parsedBySettings.set(key, configuration);
+  }
   return configuration;
+}
+
+/** FANOUT_<KEY> names of the settings, looked up one by one: enumerating process.env is slow. */
+const ENV_NAMES = CONFIGURATION_KEYS.map((key) => [key, `FANOUT_${key.toUpperCase()}`] as const);
+
+function knownEnvSettings(): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const [key, name] of ENV_NAMES) {
+    const value = process.env[name];
+    if (value !== undefined) settings[key] = value;
+  }
+  return settings;
+}
+
+const CACHE_LIMIT = 256;
+const parsedBySettings = new Map<string, Configuration>();
+const typoVerdicts = new Map<string, boolean>();
+
+/** likelyTypoOf, remembered per key: the same platform keys arrive with every node call. */
+function isLikelyTypo(key: string): boolean {
+  let verdict = typoVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = likelyTypoOf(key) !== undefined;
+    if (typoVerdicts.size >= CACHE_LIMIT) typoVerdicts.clear();
+    typoVerdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+/** The raw settings as a string, or undefined when a value has no faithful JSON form. */
+function cacheKey(settings: Record<string, unknown>): string | undefined {
+  const entries = Object.entries(settings);
+  if (!entries.every(([, value]) => value === null || ["string", "number", "boolean"].includes(typeof value))) return undefined;
+  return JSON.stringify(entries);
 }

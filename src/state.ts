@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { MessagesValue, ReducedValue, StateSchema } from "@langchain/langgraph";
+import { MessagesDeltaValue, ReducedValue, StateSchema } from "@langchain/langgraph";
+
+/**
+ * The field type of every conversation below. It deliberately shadows LangGraph's MessagesValue:
+ * the delta variant keeps only each step's new messages in a checkpoint and rebuilds the whole
+ * conversation from them on resume, so a run's stored bytes grow with its steps, not their square.
+ */
+const MessagesValue = MessagesDeltaValue;
 
 /** A page or document a search actually returned; the only thing a report may cite. */
 export const SourceSchema = z.object({

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { packageRoot } from "../util/packageRoot.js";
 import { describeError, rootErrors } from "../util/errors.js";
-import { ConfigurationError, configurationFromPairs } from "../config.js";
 import { CheckpointConfigError } from "../checkpoint/errors.js";
 import { HELP, parseCliArgs, UsageError, type CliArgs } from "./args.js";
 import { EXIT, processIo, type CliIo } from "./io.js";
@@ -29,7 +28,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     }
     // The graph, models and stores load only now: --help and bad arguments answer at once.
     if (args.command === "run" && args.out !== undefined) await checkReportPath(args.out);
-    const { preflight } = await import("./run.js");
+    const { preflight, configurationFromPairs } = await import("./run.js");
     if (args.command === "run" && args.question) await preflight(configurationFromPairs(args.settings));
     const { checkpointOptionsFromEnv, openCheckpointer } = await import("../checkpoint/index.js");
     const opened = await openCheckpointer(checkpointOptionsFromEnv(process.env));
@@ -62,7 +61,7 @@ async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>,
 function isUsageProblem(error: unknown): boolean {
   return (
     error instanceof UsageError ||
-    error instanceof ConfigurationError ||
+    (error instanceof Error && error.name === "ConfigurationError") || // by name: config.js (zod) loads only for a run
     error instanceof CheckpointConfigError ||
     (error instanceof Error && (error.name === "LocalCorpusError" || error.name === "ThreadLeaseHeldError"))
   );

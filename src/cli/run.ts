@@ -23,6 +23,8 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
 
+export { configurationFromPairs };
+
 type Graph = ReturnType<typeof buildDeepResearcher>;
 
 /** One thread being run by this invocation: what the run's steps and its result all need. */

@@ -34,7 +34,7 @@ test("an unknown key is an error naming the key", () => {
 });
 
 test("a bad value names the key and what it accepts", () => {
-  assert.throws(() => parseConfiguration({ max_concurrent_research_units: "lots" }), /max_concurrent_research_units.*whole number from 1 to 20/);
+  assert.throws(() => parseConfiguration({ max_concurrent_research_units: "lots" }), /max_concurrent_research_units.*whole number from 1 to 64/);
   assert.throws(() => parseConfiguration({ search_api: "bing" }), /search_api.*one of tavily, local, none/);
   assert.throws(() => parseConfiguration({ allow_clarification: "maybe" }), /allow_clarification.*true or false/);
   assert.throws(() => parseConfiguration({ research_model: "gpt-4.1" }), /research_model.*provider:model/);
