@@ -51,7 +51,7 @@ test("a bad FANOUT_ value names the environment variable, not --set", () => {
     () => configurationFromEnv({ FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: "lots" }),
     (error: Error) => {
       assert.ok(error instanceof ConfigurationError);
-      assert.equal(error.message, 'bad value "lots" for FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: expected a whole number from 1 to 20');
+      assert.equal(error.message, 'bad value "lots" for FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: expected a whole number from 1 to 64');
       return true;
     },
   );
