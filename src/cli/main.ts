@@ -28,7 +28,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return EXIT.ok;
     }
     // The graph, models and stores load only now: --help and bad arguments answer at once.
-    if (args.command === "run" && args.out !== undefined) await checkReportPath(args.out);
+    if ((args.command === "run" || args.command === "show") && args.out !== undefined) await checkReportPath(args.out);
+    if (args.command === "run" || args.command === "show") (await import("./reportFormat.js")).checkFormat(args.format);
     const { preflight } = await import("./run.js");
     if (args.command === "run" && args.question) await preflight(configurationFromPairs(args.settings));
     const { checkpointOptionsFromEnv, openCheckpointer } = await import("../checkpoint/index.js");
@@ -52,7 +53,7 @@ async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>,
     case "threads":
       return threadsCommand(saver, io, args.json);
     case "show":
-      return showCommand(saver, io, args.thread, args.json);
+      return showCommand(saver, io, args);
     case "prune":
       return pruneCommand(saver, io, args.olderThan, args.thread);
   }
