@@ -67,6 +67,10 @@ export const ConfigurationSchema = z
       .max(300)
       .default(300)
       .describe("Seconds one model request may take; a request that times out is not repeated"),
+    verify_citations: z
+      .enum(["retrieved", "claims"])
+      .default("retrieved")
+      .describe("retrieved: every citation names a retrieved source; claims: also asks the summarisation model whether each cited source supports its sentence (one call per cited source)"),
     research_model: modelSpec.default("openai:gpt-4.1").describe("Model for the supervisor and researchers"),
     research_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the supervisor and researcher model, in tokens"),
     summarization_model: modelSpec.default("openai:gpt-4.1-mini").describe("Model that summarises search results"),

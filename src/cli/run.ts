@@ -230,6 +230,7 @@ async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunA
       report,
       sources,
       counts: { units: progress.unitsFinished || (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors },
+      citations: values.citation_check,
       timings: { total_ms: progress.elapsedMs(), stages_ms: progress.stageTimings },
     });
   } else if (!args.out) {

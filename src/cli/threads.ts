@@ -83,7 +83,7 @@ export async function showCommand(saver: BaseCheckpointSaver, io: CliIo, args: S
   const report = String(values.final_report ?? "");
   if ((args.format !== "md" && args.format !== "json") || args.out !== undefined) return writeReportOnly(report, view, io, args);
   if (json) {
-    io.stdout.write(`${JSON.stringify({ ...view, report }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ ...view, report, citations: values.citation_check }, null, 2)}\n`);
     return EXIT.ok;
   }
   io.stdout.write(
