@@ -79,6 +79,10 @@ export const ConfigurationSchema = z
     compression_model_max_tokens: positiveInt(200_000).default(8_192).describe("Longest reply of the compression model, in tokens"),
     final_report_model: modelSpec.default("openai:gpt-4.1").describe("Model that writes the final report"),
     final_report_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the report model, in tokens"),
+    judge_model: z
+      .union([z.literal(""), modelSpec])
+      .default("")
+      .describe("Model that scores reports in npm run eval (empty: computed scores only)"),
   })
   .strict();
 
