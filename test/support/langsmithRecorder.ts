@@ -80,7 +80,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 /** Examples uploaded as LangSmith's multipart form: `<id>` (the example), `<id>.inputs`, `<id>.outputs`. */
 async function multipartExamples(raw: Buffer, contentType: string, datasetId: string, now: string): Promise<Record<string, unknown>[]> {
-  const form = await new Response(raw, { headers: { "content-type": contentType } }).formData();
+  const form = await new Response(new Uint8Array(raw), { headers: { "content-type": contentType } }).formData();
   const parts = new Map<string, unknown>();
   for (const [name, value] of form.entries()) parts.set(name, JSON.parse(typeof value === "string" ? value : await value.text()));
   return [...parts.keys()]
