@@ -31,7 +31,8 @@ export type CliArgs =
   | { command: "version" }
   | { command: "threads"; json: boolean }
   | { command: "show"; thread: string; json: boolean; format: ReportFormat; out?: string }
-  | { command: "prune"; olderThan?: string; thread?: string };
+  | { command: "prune"; olderThan?: string; thread?: string }
+  | { command: "export"; format: "drb"; thread?: string; out?: string };
 
 
 export const OPTIONS = {
@@ -47,7 +48,7 @@ export const OPTIONS = {
   "older-than": { type: "string" },
 } as const;
 
-const SUBCOMMANDS = new Set(["threads", "show", "prune"]);
+const SUBCOMMANDS = new Set(["threads", "show", "prune", "export"]);
 
 export function parseCliArgs(argv: string[]): CliArgs {
   let parsed;
@@ -87,6 +88,12 @@ export function parseCliArgs(argv: string[]): CliArgs {
 
 function subcommand(name: string, argument: string | undefined, values: Record<string, unknown>): CliArgs {
   const json = Boolean(values.json);
+  if (name === "export") {
+    if (values.format !== "drb") throw new UsageError("fanout export needs --format drb (DeepResearch Bench's {id, prompt, article} JSONL)");
+    const thread = (values.thread as string | undefined) ?? argument;
+    if (thread !== undefined) checkThreadId(thread, "the thread id");
+    return { command: "export", format: "drb", thread, out: values.out as string | undefined };
+  }
   if (name !== "show" && (values.format !== undefined || values.out !== undefined)) throw new UsageError(`--format and --out do not go with \`fanout ${name}\``);
   if (name === "threads") return { command: "threads", json };
   if (name === "show") {
@@ -155,6 +162,7 @@ Usage:
   fanout threads                     list runs (${THREAD_COLUMNS.map((column) => column.described).join(", ")})
   fanout show ID                     a run's status (and why), pending step and report
   fanout prune --older-than 7d       delete runs not updated for that long (or --thread ID)
+  fanout export --format drb         finished runs as DeepResearch Bench JSONL (or --thread ID)
 
 Options:
   -s, --set key=value   a setting for this run (repeatable); see the README for keys

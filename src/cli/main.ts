@@ -28,7 +28,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return EXIT.ok;
     }
     // The graph, models and stores load only now: --help and bad arguments answer at once.
-    if ((args.command === "run" || args.command === "show") && args.out !== undefined) await checkReportPath(args.out);
+    if ((args.command === "run" || args.command === "show" || args.command === "export") && args.out !== undefined) await checkReportPath(args.out);
     if (args.command === "run" || args.command === "show") (await import("./reportFormat.js")).checkFormat(args.format);
     const { preflight } = await import("./run.js");
     if (args.command === "run" && args.question) await preflight(configurationFromPairs(args.settings));
@@ -56,6 +56,8 @@ async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>,
       return showCommand(saver, io, args);
     case "prune":
       return pruneCommand(saver, io, args.olderThan, args.thread);
+    case "export":
+      return (await import("./export.js")).exportCommand(saver, io, args.thread, args.out);
   }
 }
 

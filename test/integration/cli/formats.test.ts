@@ -80,6 +80,29 @@ describe("report formats", { concurrency: true }, () => {
     assertReportPage(resumed.stdout);
   });
 
+  test("export --format drb writes finished runs as DeepResearch Bench {id, prompt, article} lines", async (t) => {
+    const { env } = await ownRun(t);
+    const numbered = await runCli(["--thread", "12", QUESTION, ...RESEARCH], { env });
+    assert.equal(numbered.code, 0, numbered.stderr);
+    const other = await runCli(["What is a honeybee waggle dance?", ...RESEARCH], { env });
+    assert.equal(other.code, 0, other.stderr);
+
+    const all = await runCli(["export", "--format", "drb"], { env });
+    assert.equal(all.code, 0, all.stderr);
+    const lines = all.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { id: unknown; prompt: string; article: string });
+    assert.deepEqual(lines.map((line) => Object.keys(line)), [["id", "prompt", "article"], ["id", "prompt", "article"]]);
+    assert.deepEqual(lines.map((line) => line.prompt), [QUESTION, "What is a honeybee waggle dance?"], "oldest first");
+    assert.equal(lines[0].id, 12, "an all-digit thread id is the bench's numeric task id");
+    assert.equal(lines[1].id, threadOf(other.stderr));
+    assert.equal(lines[0].article, numbered.stdout);
+
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "fanout-drb-")), "articles.jsonl");
+    const one = await runCli(["export", "--format", "drb", "--thread", "12", "--out", out], { env });
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(readFileSync(out, "utf8"), `${all.stdout.split("\n")[0]}\n`);
+    assertUsageError(await runCli(["export"], { env }), /fanout export needs --format drb/);
+  });
+
   test("bad format requests are refused before any work", async () => {
     const env = { ...embeddedEnv(), OPENAI_API_KEY: TEST_KEY };
     assertUsageError(await runCli([QUESTION, "--format", "docx"], { env }), /--format "docx" is not one of md, html, json, pdf/);
