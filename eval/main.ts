@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import { checkpointOptionsFromEnv, openCheckpointer } from "../src/checkpoint/index.js";
 import { configurationFromEnv, configurationFromPairs, parseConfiguration, type Configuration } from "../src/config.js";
 import { checkModelCredentials } from "../src/models.js";
+import { redactWrites } from "../src/cli/redactOutput.js";
 import { packageRoot } from "../src/util/packageRoot.js";
 import { describeError } from "../src/util/errors.js";
 import { buildReadmeCorpus } from "./corpus.js";
@@ -170,6 +171,9 @@ async function evaluateLocally(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // Progress lines carry run errors, which can echo a key.
+  redactWrites(process.stderr);
+  redactWrites(process.stdout);
   try {
     const options = parseEvalArgs(process.argv.slice(2));
     const { failed } = await runEvaluation({ ...options, log: (line) => process.stderr.write(`${line}\n`) });

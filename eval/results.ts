@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync, appendFileSync } from "node:fs";
 import path from "node:path";
+import { redactSecrets } from "../src/secrets.js";
 import type { Score } from "./evaluators.js";
 
 /** One question's line in results.jsonl. */
@@ -30,22 +31,25 @@ export class ResultsFolder {
     mkdirSync(path.join(this.folder, "reports"), { recursive: true });
   }
 
-  /** Written as each question finishes, so an evaluation stopped half-way keeps what it did. */
+  /**
+   * Written as each question finishes, so an evaluation stopped half-way keeps what it did.
+   * Error reasons can echo a key, so the lines pass through the same redaction as CLI output.
+   */
   add(line: ResultLine, report: string, prompt: string): void {
     const name = `${line.id}${line.side ? `-${line.side}` : ""}`;
-    appendFileSync(path.join(this.folder, "results.jsonl"), `${JSON.stringify(line)}\n`);
+    appendFileSync(path.join(this.folder, "results.jsonl"), `${redactSecrets(JSON.stringify(line))}\n`);
     writeFileSync(path.join(this.folder, "reports", `${safeName(name)}.md`), report);
     // DeepResearch Bench's article format; its ids are the dataset's.
     if (line.side !== "B" && report) appendFileSync(path.join(this.folder, "articles.jsonl"), `${JSON.stringify({ id: numericOrText(line.id), prompt, article: report })}\n`);
   }
 
   addPairwise(line: PairwiseLine): void {
-    appendFileSync(path.join(this.folder, "pairwise.jsonl"), `${JSON.stringify(line)}\n`);
+    appendFileSync(path.join(this.folder, "pairwise.jsonl"), `${redactSecrets(JSON.stringify(line))}\n`);
   }
 
   writeSummary(text: string): string {
     const file = path.join(this.folder, "summary.md");
-    writeFileSync(file, text);
+    writeFileSync(file, redactSecrets(text));
     return file;
   }
 }
