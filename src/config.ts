@@ -68,6 +68,10 @@ export const ConfigurationSchema = z
       .max(300)
       .default(300)
       .describe("Seconds one model request may take; a request that times out is not repeated"),
+    verify_citations: z
+      .enum(["retrieved", "claims"])
+      .default("retrieved")
+      .describe("retrieved: every citation names a retrieved source; claims: also asks the summarisation model whether each cited source supports its sentence (one call per cited source)"),
     research_model: modelSpec.default("openai:gpt-4.1").describe("Model for the supervisor and researchers"),
     research_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the supervisor and researcher model, in tokens"),
     summarization_model: modelSpec.default("openai:gpt-4.1-mini").describe("Model that summarises search results"),
@@ -76,6 +80,10 @@ export const ConfigurationSchema = z
     compression_model_max_tokens: positiveInt(200_000).default(8_192).describe("Longest reply of the compression model, in tokens"),
     final_report_model: modelSpec.default("openai:gpt-4.1").describe("Model that writes the final report"),
     final_report_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the report model, in tokens"),
+    judge_model: z
+      .union([z.literal(""), modelSpec])
+      .default("")
+      .describe("Model that scores reports in npm run eval (empty: computed scores only)"),
   })
   .strict();
 

@@ -27,7 +27,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return EXIT.ok;
     }
     // The graph, models and stores load only now: --help and bad arguments answer at once.
-    if (args.command === "run" && args.out !== undefined) await checkReportPath(args.out);
+    if ((args.command === "run" || args.command === "show" || args.command === "export") && args.out !== undefined) await checkReportPath(args.out);
+    if (args.command === "run" || args.command === "show") (await import("./reportFormat.js")).checkFormat(args.format);
     const { preflight, configurationFromPairs } = await import("./run.js");
     if (args.command === "run" && args.question) await preflight(configurationFromPairs(args.settings));
     const { checkpointOptionsFromEnv, openCheckpointer } = await import("../checkpoint/index.js");
@@ -51,9 +52,11 @@ async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>,
     case "threads":
       return threadsCommand(saver, io, args.json);
     case "show":
-      return showCommand(saver, io, args.thread, args.json);
+      return showCommand(saver, io, args);
     case "prune":
       return pruneCommand(saver, io, args.olderThan, args.thread);
+    case "export":
+      return (await import("./export.js")).exportCommand(saver, io, args.thread, args.out);
   }
 }
 

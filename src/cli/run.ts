@@ -15,6 +15,7 @@ import { countOf } from "../util/plural.js";
 import { describeLocalCorpus } from "./localCorpus.js";
 import { RunProgress, renderProgress } from "./progress.js";
 import { writeReportFile } from "./reportFile.js";
+import { formatReport } from "./reportFormat.js";
 import { resumeCommand, writeResult } from "./result.js";
 import { countFinishedUnits, questionIn, readThreadState } from "./threadState.js";
 import { readRunMetadata, settingsToKeep, withRunMetadata, type RunMetadata } from "./runMetadata.js";
@@ -221,12 +222,15 @@ export async function describeSkipped(graph: Graph, threadId: string): Promise<s
 }
 
 async function printResult({ graph, threadId, io, args }: ThreadRun, progress: RunProgress): Promise<number> {
-  const { values } = await graph.getState({ configurable: { thread_id: threadId } });
+  const { values, metadata } = await graph.getState({ configurable: { thread_id: threadId } });
   const report = String(values.final_report ?? "");
   const sources = (values.sources ?? []) as Source[];
   // Runs finished before outcomes were recorded count as done.
   const outcome = (values.outcome as RunOutcome | undefined) ?? { status: "done", reason: "" };
-  const writeProblem = args.out ? await writeReportFile(args.out, report, threadId, io) : undefined;
+  const page = { threadId, question: readRunMetadata(metadata)?.question };
+  const formatted = args.format === "json" ? report : await formatReport(report, args.format, page).catch((error: unknown) => error as Error);
+  if (formatted instanceof Error) return formatFailed(formatted, threadId, io, args);
+  const writeProblem = args.out ? await writeReportFile(args.out, formatted, threadId, io) : undefined;
   if (writeProblem) {
     if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: writeProblem, resume: resumeCommand(threadId) });
     return EXIT.failed;
@@ -240,10 +244,12 @@ async function printResult({ graph, threadId, io, args }: ThreadRun, progress: R
       sources,
       // Units whose findings reached the report, whichever process ran them.
       counts: { units: (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors },
+      citations: values.citation_check,
       timings: { total_ms: progress.elapsedMs(), stages_ms: progress.stageTimings },
     });
   } else if (!args.out) {
-    io.stdout.write(report.endsWith("\n") ? report : `${report}\n`);
+    const text = String(formatted);
+    io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   } else {
     io.stderr.write(`report written to ${args.out}\n`);
   }
@@ -252,4 +258,12 @@ async function printResult({ graph, threadId, io, args }: ThreadRun, progress: R
     return EXIT.partial;
   }
   return EXIT.ok;
+}
+
+/** A report that could not be put in the asked format (Chromium failed) is still kept in the thread. */
+function formatFailed(error: Error, threadId: string, io: CliIo, args: RunArgs): number {
+  const problem = `cannot render the report as ${args.format}: ${describeError(error)}`;
+  io.stderr.write(`fanout: ${problem}\nthe report is saved in thread ${threadId}; print it with: fanout show ${threadId}\n`);
+  if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: problem, resume: resumeCommand(threadId) });
+  return EXIT.failed;
 }

@@ -11,16 +11,19 @@ export function numberSources(sources: Source[]): string {
  * `sources` (1-based); numbers outside it are dropped, links to URLs that were
  * not retrieved keep their text but lose the link, any Sources section the
  * model wrote is replaced, and the cited sources are renumbered in order of
- * first citation and listed at the end.
+ * first citation and listed at the end. `checked` counts the citations the
+ * report made, `retrieved` those kept (a repeat inside one bracket counts once).
  */
-export function finaliseCitations(report: string, sources: Source[]): { report: string; cited: Source[] } {
+export function finaliseCitations(report: string, sources: Source[]): { report: string; cited: Source[]; checked: number; retrieved: number } {
   const body = keepRetrievedUrls(stripSourcesSection(report), sources);
   const renumbered = new Map<number, number>();
   const cited: Source[] = [];
+  let checked = 0;
+  let retrieved = 0;
   const citedBody = body.replace(/\[(\d+(?:\s*,\s*\d+)*)\](?!\()/g, (_match, list: string) => {
-    const numbers = list
-      .split(",")
-      .map((n) => Number(n.trim()))
+    const all = list.split(",").map((n) => Number(n.trim()));
+    checked += all.length;
+    const numbers = all
       .filter((n) => n >= 1 && n <= sources.length)
       .map((n) => {
         if (!renumbered.has(n)) {
@@ -30,11 +33,12 @@ export function finaliseCitations(report: string, sources: Source[]): { report: 
         return renumbered.get(n)!;
       });
     const unique = [...new Set(numbers)];
+    retrieved += unique.length;
     return unique.length > 0 ? unique.map((n) => `[${n}]`).join("") : "";
   });
   const list = cited.map((source, index) => `${index + 1}. [${escapeTitle(source.title)}](${source.url})`).join("\n");
   const tidied = citedBody.replace(/[ \t]+([.,;:])/g, "$1").trimEnd();
-  return { report: cited.length > 0 ? `${tidied}\n\n## Sources\n\n${list}\n` : `${tidied}\n`, cited };
+  return { report: cited.length > 0 ? `${tidied}\n\n## Sources\n\n${list}\n` : `${tidied}\n`, cited, checked, retrieved };
 }
 
 const SOURCES_HEADING = /^#{1,6}\s*(sources|references|bibliography|citations)\s*:?\s*$/im;

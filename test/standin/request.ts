@@ -122,6 +122,7 @@ function knownRole(target: StructuredTarget): Role | undefined {
   if (target.name === "ClarifyWithUser" || props.has("need_clarification")) return "clarify";
   if (target.name === "ResearchQuestion" || props.has("research_brief")) return "brief";
   if (target.name === "Summary" || (props.has("summary") && props.has("key_excerpts"))) return "summary";
+  if (target.name === "CitationVerdicts" || props.has("verdicts")) return "citation_check";
   return undefined;
 }
 

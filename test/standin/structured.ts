@@ -4,7 +4,7 @@
  * anything else gets the minimal valid object for its schema.
  */
 import { fitArgs } from "./schema.js";
-import { asSentence, clip, firstSentence, focusOf, sentences, squash, tagBlocks } from "./text.js";
+import { asSentence, clip, firstSentence, focusOf, keywords, sentences, squash, stripUrls, tagBlocks } from "./text.js";
 import type { ChatMessage, ParsedRequest, StructuredTarget } from "./types.js";
 
 /** What the user asked: the quoted conversation in a <messages>-like tag if the prompt has one, else the user turns. */
@@ -57,6 +57,29 @@ function summary(messages: ChatMessage[]): Record<string, unknown> {
   return { summary: lead, key_excerpts: quoted.join(" ") || '""' };
 }
 
+/** Share of a sentence's content words its source must contain for the stand-in to call it supported. */
+const SUPPORTED_SHARE = 0.5;
+
+/**
+ * Verdicts for a citation check: a numbered sentence is supported when at least half
+ * its content words are in the <source> block. A crude overlap, never a judgement.
+ */
+function citationVerdicts(messages: ChatMessage[]): Record<string, unknown> {
+  const last = [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
+  const blocks = tagBlocks(last);
+  const source = new Set(keywords(blocks.find((block) => block.tag === "source")?.inner ?? ""));
+  const lines = (blocks.find((block) => block.tag === "sentences")?.inner ?? "").split("\n");
+  const verdicts = lines.flatMap((line) => {
+    const match = /^(\d+)\.\s+(.*)$/.exec(line.trim());
+    if (!match) return [];
+    const words = keywords(stripUrls(match[2]!.replace(/\[\d+\]/g, "")));
+    const found = words.filter((word) => source.has(word)).length;
+    const supported = words.length > 0 && found / words.length >= SUPPORTED_SHARE;
+    return [{ sentence: Number(match[1]), supported, reason: `${found} of ${words.length} content words are in the source` }];
+  });
+  return { verdicts };
+}
+
 function knownValues(request: ParsedRequest): Record<string, unknown> {
   switch (request.role) {
     case "clarify":
@@ -65,6 +88,8 @@ function knownValues(request: ParsedRequest): Record<string, unknown> {
       return brief(userRequest(request.messages));
     case "summary":
       return summary(request.messages);
+    case "citation_check":
+      return citationVerdicts(request.messages);
     default:
       return {};
   }

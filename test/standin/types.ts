@@ -8,6 +8,7 @@ export type Role =
   | "clarify"
   | "brief"
   | "summary"
+  | "citation_check"
   | "structured"
   | "supervisor"
   | "researcher"
