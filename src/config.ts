@@ -45,6 +45,15 @@ export const ConfigurationSchema = z
       .string()
       .default("")
       .describe("Folder of .md/.txt/.html files searched when search_api=local"),
+    fetch_url_enabled: booleanLike
+      .default(true)
+      .describe("Offer researchers the fetch_url tool, which reads one web page in full"),
+    allow_private_network: booleanLike
+      .default(false)
+      .describe("Let fetch_url read loopback, private, link-local and metadata addresses"),
+    max_fetch_bytes: positiveInt(100_000_000)
+      .default(5_000_000)
+      .describe("Largest page fetch_url downloads, in bytes"),
     max_search_results: positiveInt(20)
       .default(5)
       .describe("Results per query"),

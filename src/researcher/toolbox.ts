@@ -3,8 +3,9 @@ import type { Configuration } from "../config.js";
 import { createSearchBackend, createSearchTool } from "../search/tool.js";
 import { researchCompleteTool } from "../tools/researchComplete.js";
 import { thinkTool } from "../tools/think.js";
+import { createFetchUrlTool } from "../web/fetchTool.js";
 
-/** The tools a researcher gets: search (per search_api), think_tool, ResearchComplete, and any extras. */
+/** The tools a researcher gets: search (per search_api), fetch_url (unless turned off), think_tool, ResearchComplete, and any extras. */
 export type Toolbox = { toolsFor(configuration: Configuration): StructuredToolInterface[] };
 
 /**
@@ -16,7 +17,8 @@ export function createToolbox(extraTools: StructuredToolInterface[] = []): Toolb
     toolsFor(configuration) {
       const backend = createSearchBackend(configuration);
       const search = backend ? [createSearchTool(backend, configuration)] : [];
-      return [...search, thinkTool, researchCompleteTool, ...extraTools];
+      const fetchUrl = configuration.fetch_url_enabled ? [createFetchUrlTool(configuration)] : [];
+      return [...search, ...fetchUrl, thinkTool, researchCompleteTool, ...extraTools];
     },
   };
 }
