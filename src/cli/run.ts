@@ -4,7 +4,7 @@ import { HumanMessage } from "@langchain/core/messages";
 import { Command, RunControl, isGraphDrained, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 import { acquireThreadLease } from "../checkpoint/index.js";
-import { configurationFromEnv, configurationFromPairs, parseConfiguration, type Configuration } from "../config.js";
+import { configurationFromEnv, configurationFromPairs, parseConfiguration, searchProviders, type Configuration } from "../config.js";
 import { checkModelCredentials } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
 import { createLocalSearch } from "../search/local/index.js";
@@ -39,7 +39,7 @@ export async function preflight(settings: Record<string, string>): Promise<Confi
   createSearchBackend(configuration);
   // A missing or empty folder would otherwise only show as failed searches and a report with no sources.
   // The index built here is cached in-process, so the run's first search reuses it.
-  if (configuration.search_api === "local") await createLocalSearch(configuration.local_corpus_path).documentCount();
+  if (searchProviders(configuration.search_api).includes("local")) await createLocalSearch(configuration.local_corpus_path).documentCount();
   return configuration;
 }
 
