@@ -51,6 +51,10 @@ export const ConfigurationSchema = z
       .string()
       .default("")
       .describe("Base URL of a SearXNG instance with its JSON API on, for search_api=searxng"),
+    mcp_servers: z
+      .preprocess((value) => (value && typeof value === "object" ? JSON.stringify(value) : value), z.string())
+      .default("")
+      .describe("MCP servers whose tools researchers get, as JSON (see the README)"),
     fetch_url_enabled: booleanLike
       .default(true)
       .describe("Offer researchers the fetch_url tool, which reads one web page in full"),
@@ -125,6 +129,7 @@ function isSearchApi(value: string): boolean {
 /** Accepted values that the JSON schema cannot put in words. */
 const ACCEPTED_IN_WORDS: Partial<Record<ConfigurationKey, string>> = {
   search_api: "tavily, searxng, local or none, or a list tried in order, e.g. tavily,searxng",
+  mcp_servers: 'JSON: {"name": {"command", "args"} or {"url"}}',
 };
 
 /** What a key accepts, in words, for error messages and --help. */

@@ -37,6 +37,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return await dispatch(args, opened.saver, io);
     } finally {
       await opened.close();
+      // MCP servers a run started (child processes, connections) would keep the process alive.
+      await (await import("../mcp/tools.js")).closeMcpClients();
     }
   } catch (error) {
     return reportError(error, io);

@@ -5,6 +5,7 @@ import { Command, RunControl, isGraphDrained, type BaseCheckpointSaver } from "@
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 import { acquireThreadLease } from "../checkpoint/index.js";
 import { configurationFromEnv, configurationFromPairs, parseConfiguration, searchProviders, type Configuration } from "../config.js";
+import { parseMcpServers } from "../mcp/config.js";
 import { checkModelCredentials } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
 import { createLocalSearch } from "../search/local/index.js";
@@ -37,6 +38,7 @@ export async function preflight(settings: Record<string, string>): Promise<Confi
     configuration.final_report_model,
   ]);
   createSearchBackend(configuration);
+  parseMcpServers(configuration.mcp_servers);
   // A missing or empty folder would otherwise only show as failed searches and a report with no sources.
   // The index built here is cached in-process, so the run's first search reuses it.
   if (searchProviders(configuration.search_api).includes("local")) await createLocalSearch(configuration.local_corpus_path).documentCount();
