@@ -46,7 +46,7 @@ export const ConfigurationSchema = z
     local_corpus_path: z
       .string()
       .default("")
-      .describe("Folder of .md/.txt/.html files searched when search_api=local"),
+      .describe("Folder of .md/.txt/.html/.pdf files searched when search_api=local"),
     searxng_url: z
       .string()
       .default("")
@@ -55,6 +55,11 @@ export const ConfigurationSchema = z
       .preprocess((value) => (value && typeof value === "object" ? JSON.stringify(value) : value), z.string())
       .default("")
       .describe("MCP servers whose tools researchers get, as JSON (see the README)"),
+    embedding_model: z
+      .string()
+      .regex(/^$|^[a-z][a-z0-9_-]*:.+$/)
+      .default("")
+      .describe("Embedding model fanout index uses, e.g. openai:text-embedding-3-small; empty: a keyword-only index"),
     fetch_url_enabled: booleanLike
       .default(true)
       .describe("Offer researchers the fetch_url tool, which reads one web page in full"),
@@ -130,6 +135,7 @@ function isSearchApi(value: string): boolean {
 const ACCEPTED_IN_WORDS: Partial<Record<ConfigurationKey, string>> = {
   search_api: "tavily, searxng, local or none, or a list tried in order, e.g. tavily,searxng",
   mcp_servers: 'JSON: {"name": {"command", "args"} or {"url"}}',
+  embedding_model: "empty, or a model as provider:model",
 };
 
 /** What a key accepts, in words, for error messages and --help. */

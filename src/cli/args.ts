@@ -26,7 +26,8 @@ export type CliArgs =
   | { command: "version" }
   | { command: "threads"; json: boolean }
   | { command: "show"; thread: string; json: boolean }
-  | { command: "prune"; olderThan?: string; thread?: string };
+  | { command: "prune"; olderThan?: string; thread?: string }
+  | { command: "index"; folder: string; settings: string[]; json: boolean };
 
 
 export const OPTIONS = {
@@ -55,6 +56,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (values.version) return { command: "version" };
   if (values.thread !== undefined) checkThreadId(values.thread, "--thread");
   const [first, ...rest] = positionals;
+  if (first === "index" && rest.length <= 1) {
+    if (!rest[0]?.trim()) throw new UsageError("fanout index needs a folder: fanout index <folder>");
+    return { command: "index", folder: rest[0], settings: values.set ?? [], json: values.json ?? false };
+  }
   if (first && SUBCOMMANDS.has(first) && rest.length <= 1 && !values.set) {
     return subcommand(first, rest[0], values);
   }
@@ -131,6 +136,7 @@ Usage:
   fanout threads                     list runs (${THREAD_COLUMNS.map((column) => column.described).join(", ")})
   fanout show ID                     a run's status (and why), pending step and report
   fanout prune --older-than 7d       delete runs not updated for that long (or --thread ID)
+  fanout index <folder>              build or update the search index of a folder (search_api=local)
 
 Options:
   -s, --set key=value   a setting for this run (repeatable); see the README for keys
