@@ -56,12 +56,7 @@ export class PersistentIndex {
     const { ids, matrix, dimensions } = vectors;
     const query = normalised(Float32Array.from(queryVector));
     const scores = new Float32Array(ids.length);
-    for (let row = 0; row < ids.length; row += 1) {
-      let dot = 0;
-      const offset = row * dimensions;
-      for (let d = 0; d < dimensions; d += 1) dot += matrix[offset + d] * query[d];
-      scores[row] = dot;
-    }
+    for (let row = 0; row < ids.length; row += 1) scores[row] = dot(matrix, row * dimensions, query, dimensions);
     return topRows(scores, limit).map((row) => ids[row]);
   }
 
@@ -109,11 +104,14 @@ export class PersistentIndex {
     const dimensions = rows[0].embedding.byteLength / 4;
     const ids = new Int32Array(rows.length);
     const matrix = new Float32Array(rows.length * dimensions);
+    const bytes = new Uint8Array(matrix.buffer);
     rows.forEach((row, i) => {
       ids[i] = row.id;
-      // A copy: the blob's bytes need not be 4-byte aligned.
-      const vector = new Float32Array(Uint8Array.from(row.embedding).buffer, 0, dimensions);
-      matrix.set(normalised(vector), i * dimensions);
+      // Copied as bytes: the blob need not be 4-byte aligned. Then scaled to length 1 in place.
+      bytes.set(row.embedding.subarray(0, dimensions * 4), i * dimensions * 4);
+      const offset = i * dimensions;
+      const norm = Math.sqrt(dot(matrix, offset, matrix.subarray(offset, offset + dimensions), dimensions)) || 1;
+      for (let d = 0; d < dimensions; d += 1) matrix[offset + d] /= norm;
     });
     this.vectors = { ids, matrix, dimensions };
     return this.vectors;
@@ -127,9 +125,32 @@ function normalised(vector: Float32Array): Float32Array {
   return vector.map((value) => value / norm);
 }
 
-/** Indices of the `limit` highest scores, best first. */
+/** The dot product of a matrix row and a vector, four terms a step (about twice as fast in V8). */
+function dot(matrix: Float32Array, offset: number, vector: Float32Array, dimensions: number): number {
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  let i = 0;
+  for (; i + 3 < dimensions; i += 4) {
+    a += matrix[offset + i] * vector[i];
+    b += matrix[offset + i + 1] * vector[i + 1];
+    c += matrix[offset + i + 2] * vector[i + 2];
+    d += matrix[offset + i + 3] * vector[i + 3];
+  }
+  for (; i < dimensions; i += 1) a += matrix[offset + i] * vector[i];
+  return a + b + c + d;
+}
+
+/** Indices of the `limit` highest scores, best first, without sorting them all. */
 function topRows(scores: Float32Array, limit: number): number[] {
-  const rows = Array.from(scores.keys());
-  rows.sort((a, b) => scores[b] - scores[a]);
-  return rows.slice(0, limit);
+  const top: number[] = [];
+  for (let row = 0; row < scores.length; row += 1) {
+    if (top.length === limit && scores[row] <= scores[top[limit - 1]]) continue;
+    let at = top.length;
+    while (at > 0 && scores[top[at - 1]] < scores[row]) at -= 1;
+    top.splice(at, 0, row);
+    if (top.length > limit) top.pop();
+  }
+  return top;
 }
