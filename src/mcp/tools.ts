@@ -76,9 +76,18 @@ async function connect(
 function connection(spec: McpServerSpec): Connection {
   if ("command" in spec) {
     // The server's own log lines would mix with the run's progress on stderr.
-    return { transport: "stdio", command: spec.command, args: spec.args, env: spec.env, cwd: spec.cwd, stderr: "ignore" };
+    return { transport: "stdio", command: spec.command, args: spec.args, env: withEnvironment(spec.env), cwd: spec.cwd, stderr: "ignore" };
   }
-  return { transport: spec.transport ?? "http", url: spec.url, headers: spec.headers };
+  return { transport: spec.transport ?? "http", url: spec.url, headers: withEnvironment(spec.headers) };
+}
+
+/**
+ * Values with `${NAME}` replaced by that environment variable. Settings are kept
+ * with the run, so a token belongs in the environment and only its name in mcp_servers.
+ */
+export function withEnvironment(values: Record<string, string> | undefined, env: NodeJS.ProcessEnv = process.env): Record<string, string> | undefined {
+  if (!values) return undefined;
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => env[name] ?? "")]));
 }
 
 /**

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { preflight } from "../../../src/cli/run.js";
 import { ConfigurationError } from "../../../src/config.js";
 import { parseMcpServers } from "../../../src/mcp/config.js";
-import { closeMcpClients, loadMcpTools } from "../../../src/mcp/tools.js";
+import { closeMcpClients, loadMcpTools, withEnvironment } from "../../../src/mcp/tools.js";
 import type { ParsedRequest, StandIn } from "../../standin/types.js";
 import { listedSources, runGraph, useStandIn } from "../../support/harness.js";
 
@@ -88,5 +88,12 @@ describe("MCP tools", () => {
     await assert.rejects(preflight({ search_api: "none", mcp_servers: "{oops" }), (error: unknown) => error instanceof ConfigurationError && /mcp_servers is not valid JSON/.test(error.message));
     await assert.rejects(preflight({ search_api: "none", mcp_servers: '{"x": {"cmd": "a"}}' }), /server "x" needs a "command" \(with "args"\) or an http\(s\) "url"/);
     await assert.rejects(preflight({ search_api: "none", mcp_servers: '{"url": "https://mcp.example.test", "auth_required": true}' }), /auth_required is not supported/);
+  });
+});
+
+describe("MCP secrets", () => {
+  it("a header names an environment variable; the token itself never sits in the settings", () => {
+    assert.deepEqual(withEnvironment({ Authorization: "Bearer ${DOCS_TOKEN}", "X-Plain": "v" }, { DOCS_TOKEN: "t0k3n" }), { Authorization: "Bearer t0k3n", "X-Plain": "v" });
+    assert.deepEqual(withEnvironment({ Authorization: "Bearer ${MISSING}" }, {}), { Authorization: "Bearer " });
   });
 });
