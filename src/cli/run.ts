@@ -8,6 +8,7 @@ import { configurationFromEnv, configurationFromPairs, parseConfiguration, searc
 import { parseMcpServers } from "../mcp/config.js";
 import { checkModelCredentials } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
+import { describeFolderIndex } from "../search/index/localIndex.js";
 import { createLocalSearch } from "../search/local/index.js";
 import type { RunOutcome, Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
@@ -41,7 +42,9 @@ export async function preflight(settings: Record<string, string>): Promise<Confi
   parseMcpServers(configuration.mcp_servers);
   // A missing or empty folder would otherwise only show as failed searches and a report with no sources.
   // The index built here is cached in-process, so the run's first search reuses it.
-  if (searchProviders(configuration.search_api).includes("local")) await createLocalSearch(configuration.local_corpus_path).documentCount();
+  // A folder with a `fanout index` index is searched there, so it is not read now.
+  const local = searchProviders(configuration.search_api).includes("local");
+  if (local && !describeFolderIndex(configuration.local_corpus_path)) await createLocalSearch(configuration.local_corpus_path).documentCount();
   return configuration;
 }
 

@@ -36,6 +36,24 @@ export async function searchIndex(folder: string, query: string, maxResults: num
   }
 }
 
+/**
+ * What a folder's usable index holds, for the progress output, e.g.
+ * "10899 chunks, hybrid (openai:text-embedding-3-small)"; undefined when
+ * there is no index a search would use (none, empty or damaged).
+ */
+export function describeFolderIndex(folder: string): string | undefined {
+  let entry: Opened | undefined;
+  try {
+    entry = openCurrent(indexPathFor(folder));
+  } catch {
+    return undefined;
+  }
+  if (!entry || entry.index.chunkCount === 0) return undefined;
+  const model = entry.index.embeddingModel;
+  const ranking = model && entry.embedder ? `hybrid (${model})` : model ? `keyword only (${model} cannot be reached from here)` : "keyword only";
+  return `${entry.index.chunkCount} chunks, ${ranking}`;
+}
+
 function openCurrent(file: string): Opened | undefined {
   const mtimeMs = statSync(file, { throwIfNoEntry: false })?.mtimeMs;
   const cached = opened.get(file);

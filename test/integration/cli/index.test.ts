@@ -41,6 +41,7 @@ describe("fanout index", () => {
     assert.equal(run.code, 0, run.stderr);
     // Each query's embedding is asked of the index's model: the index answered the searches.
     assert.ok(standin.stats().embeddings > before);
+    assert.match(run.stderr, /local index: \d+ chunks, hybrid \(openai:text-embedding-3-small\)/);
   });
 
   test("a missing folder is exit 2; failing embeddings are exit 1 with a keyword index left", async (t) => {
