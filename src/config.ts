@@ -39,13 +39,37 @@ export const ConfigurationSchema = z
       .default(10)
       .describe("Tool rounds one researcher may take before it must compress"),
     search_api: z
-      .enum(["tavily", "local", "none"])
+      .string()
+      .refine(isSearchApi)
+      .transform((value) => searchProviders(value).join(","))
       .default("tavily")
-      .describe("Where researchers search: tavily (web), local (a folder), none"),
+      .describe("Where researchers search: tavily (web), searxng (web), local (a folder), none; a list such as tavily,searxng is tried in order"),
     local_corpus_path: z
       .string()
       .default("")
-      .describe("Folder of .md/.txt/.html files searched when search_api=local"),
+      .describe("Folder of .md/.txt/.html/.pdf files searched when search_api=local"),
+    searxng_url: z
+      .string()
+      .default("")
+      .describe("Base URL of a SearXNG instance with its JSON API on, for search_api=searxng"),
+    mcp_servers: z
+      .preprocess((value) => (value && typeof value === "object" ? JSON.stringify(value) : value), z.string())
+      .default("")
+      .describe("MCP servers whose tools researchers get, as JSON (see the README)"),
+    embedding_model: z
+      .string()
+      .regex(/^$|^[a-z][a-z0-9_-]*:.+$/)
+      .default("")
+      .describe("Embedding model fanout index uses, e.g. openai:text-embedding-3-small; empty: a keyword-only index"),
+    fetch_url_enabled: booleanLike
+      .default(true)
+      .describe("Offer researchers the fetch_url tool, which reads one web page in full"),
+    allow_private_network: booleanLike
+      .default(false)
+      .describe("Let fetch_url read loopback, private, link-local and metadata addresses"),
+    max_fetch_bytes: positiveInt(100_000_000)
+      .default(5_000_000)
+      .describe("Largest page fetch_url downloads, in bytes"),
     max_search_results: positiveInt(20)
       .default(5)
       .describe("Results per query"),
@@ -99,8 +123,34 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** Where search_api may point; a comma-separated list is tried in order. */
+export const SEARCH_PROVIDERS = ["tavily", "searxng", "local", "none"] as const;
+export type SearchProvider = (typeof SEARCH_PROVIDERS)[number];
+
+/** The providers a search_api value names, in order: "tavily, searxng" → ["tavily", "searxng"]. */
+export function searchProviders(searchApi: string): SearchProvider[] {
+  return searchApi.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean) as SearchProvider[];
+}
+
+/** One provider, or a list of distinct providers; none only on its own. */
+function isSearchApi(value: string): boolean {
+  const names = searchProviders(value);
+  if (names.length === 0 || new Set(names).size !== names.length) return false;
+  if (!names.every((name) => (SEARCH_PROVIDERS as readonly string[]).includes(name))) return false;
+  return names.length === 1 || !names.includes("none");
+}
+
+/** Accepted values that the JSON schema cannot put in words. */
+const ACCEPTED_IN_WORDS: Partial<Record<ConfigurationKey, string>> = {
+  search_api: "tavily, searxng, local or none, or a list tried in order, e.g. tavily,searxng",
+  mcp_servers: 'JSON: {"name": {"command", "args"} or {"url"}}',
+  embedding_model: "empty, or a model as provider:model",
+};
+
 /** What a key accepts, in words, for error messages and --help. */
 export function describeAccepted(key: ConfigurationKey): string {
+  const inWords = ACCEPTED_IN_WORDS[key];
+  if (inWords) return inWords;
   const field = ConfigurationSchema.shape[key];
   const json = z.toJSONSchema(field, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   if (Array.isArray(json.enum)) return `one of ${json.enum.join(", ")}`;

@@ -49,7 +49,7 @@ export async function naiveResearch(question: string, settings: Record<string, u
 
 /** One researcher: model turns and their tool calls until it stops, then one compression call. */
 async function researchUnit(topic: string, configuration: Configuration): Promise<string> {
-  const tools = toolbox.toolsFor(configuration);
+  const tools = await toolbox.toolsFor(configuration);
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
   const researcher = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds }).bindTools!(tools);
   const system = new SystemMessage(

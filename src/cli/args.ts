@@ -32,7 +32,8 @@ export type CliArgs =
   | { command: "threads"; json: boolean }
   | { command: "show"; thread: string; json: boolean; format: ReportFormat; out?: string }
   | { command: "prune"; olderThan?: string; thread?: string }
-  | { command: "export"; format: "drb"; thread?: string; out?: string };
+  | { command: "export"; format: "drb"; thread?: string; out?: string }
+  | { command: "index"; folder: string; settings: string[]; json: boolean };
 
 
 export const OPTIONS = {
@@ -62,6 +63,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (values.version) return { command: "version" };
   if (values.thread !== undefined) checkThreadId(values.thread, "--thread");
   const [first, ...rest] = positionals;
+  if (first === "index" && rest.length <= 1) {
+    if (!rest[0]?.trim()) throw new UsageError("fanout index needs a folder: fanout index <folder>");
+    return { command: "index", folder: rest[0], settings: values.set ?? [], json: values.json ?? false };
+  }
   if (first && SUBCOMMANDS.has(first) && rest.length <= 1 && !values.set) {
     return subcommand(first, rest[0], values);
   }
@@ -163,6 +168,7 @@ Usage:
   fanout show ID                     a run's status (and why), pending step and report
   fanout prune --older-than 7d       delete runs not updated for that long (or --thread ID)
   fanout export --format drb         finished runs as DeepResearch Bench JSONL (or --thread ID)
+  fanout index <folder>              build or update the search index of a folder (search_api=local)
 
 Options:
   -s, --set key=value   a setting for this run (repeatable); see the README for keys

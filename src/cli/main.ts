@@ -26,6 +26,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.stdout.write(`${version()}\n`);
       return EXIT.ok;
     }
+    if (args.command === "index") return await (await import("./indexCommand.js")).indexCommand(args, io);
     // The graph, models and stores load only now: --help and bad arguments answer at once.
     if ((args.command === "run" || args.command === "show" || args.command === "export") && args.out !== undefined) await checkReportPath(args.out);
     if (args.command === "run" || args.command === "show") (await import("./reportFormat.js")).checkFormat(args.format);
@@ -37,13 +38,15 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return await dispatch(args, opened.saver, io);
     } finally {
       await opened.close();
+      // MCP servers a run started (child processes, connections) would keep the process alive.
+      await (await import("../mcp/tools.js")).closeMcpClients();
     }
   } catch (error) {
     return reportError(error, io);
   }
 }
 
-async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>, saver: BaseCheckpointSaver, io: CliIo): Promise<number> {
+async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" | "index" }>, saver: BaseCheckpointSaver, io: CliIo): Promise<number> {
   const { runCommand } = await import("./run.js");
   const { pruneCommand, showCommand, threadsCommand } = await import("./threads.js");
   switch (args.command) {

@@ -4,9 +4,11 @@ import { HumanMessage } from "@langchain/core/messages";
 import { Command, RunControl, isGraphDrained, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 import { acquireThreadLease } from "../checkpoint/index.js";
-import { configurationFromEnv, configurationFromPairs, parseConfiguration, type Configuration } from "../config.js";
+import { configurationFromEnv, configurationFromPairs, parseConfiguration, searchProviders, type Configuration } from "../config.js";
+import { parseMcpServers } from "../mcp/config.js";
 import { checkModelCredentials } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
+import { describeFolderIndex } from "../search/index/localIndex.js";
 import { createLocalSearch } from "../search/local/index.js";
 import type { RunOutcome, Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
@@ -44,9 +46,12 @@ export async function preflight(settings: Record<string, string>): Promise<Confi
     configuration.final_report_model,
   ]);
   createSearchBackend(configuration);
+  parseMcpServers(configuration.mcp_servers);
   // A missing or empty folder would otherwise only show as failed searches and a report with no sources.
   // The index built here is cached in-process, so the run's first search reuses it.
-  if (configuration.search_api === "local") await createLocalSearch(configuration.local_corpus_path).documentCount();
+  // A folder with a `fanout index` index is searched there, so it is not read now.
+  const local = searchProviders(configuration.search_api).includes("local");
+  if (local && !describeFolderIndex(configuration.local_corpus_path)) await createLocalSearch(configuration.local_corpus_path).documentCount();
   return configuration;
 }
 

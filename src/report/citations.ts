@@ -63,7 +63,7 @@ export function keepRetrievedUrls(text: string, sources: Source[]): string {
   const withoutLinks = text.replace(/\[([^\]]*)\]\(([^)\s]+)\)/g, (match, linkText: string, url: string) =>
     retrieved.has(url) ? match : linkText,
   );
-  return withoutLinks.replace(/(?<![(<])\b(?:https?|file):\/\/[^\s)>\]]+/g, (found) => {
+  return withoutLinks.replace(/(?<![(<])\b(?:https?|file|mcp):\/\/[^\s)>\]]+/g, (found) => {
     const url = found.replace(/[.,;:!?]+$/, "");
     return retrieved.has(url) ? found : found.slice(url.length);
   });

@@ -12,7 +12,7 @@ import type { Toolbox } from "./toolbox.js";
 export function createResearcher(toolbox: Toolbox) {
   return async function researcher(state: ResearcherStateValue, config: LangGraphRunnableConfig) {
     const configuration = readConfiguration(config);
-    const tools = toolbox.toolsFor(configuration);
+    const tools = await toolbox.toolsFor(configuration, config);
     const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
     const system = renderPrompt("researcher", {
       date: today(),

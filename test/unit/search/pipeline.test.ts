@@ -240,3 +240,16 @@ describe("when queries fail", () => {
     ]);
   });
 });
+
+describe("source titles", () => {
+  it("are clean text: a README's badges and markdown do not reach the title", async () => {
+    const badged = hit("zod", "Zod is a schema library.", "[![npm](https://img.shields.io/npm/v/zod.svg)](https://npm.im/zod) **Zod** <sub>v4</sub>");
+    const untitled = hit("bare", "No title here.", "![logo](logo.png)");
+    const result = await searchAndSummarise(["q"], tableBackend({ q: [badged, untitled] }), settings());
+    assert.deepEqual(result.sources, [
+      { url: "https://pages.test/zod", title: "Zod v4" },
+      { url: "https://pages.test/bare", title: "https://pages.test/bare" },
+    ]);
+    assert.match(result.content, /--- Source 1: Zod v4\n/);
+  });
+});
