@@ -6,7 +6,12 @@ export type ProgressEvent =
   | { type: "sources_found"; urls: string[] }
   | { type: "tool_failed"; tool: string; error: string }
   /** A step went on without what the model should have given it, and says what it used instead. */
-  | { type: "step_degraded"; step: string; detail: string };
+  | { type: "step_degraded"; step: string; detail: string }
+  /**
+   * A model call got what it needed only by a fallback: structured output by a forced tool call
+   * or JSON found in plain text, tool calls written as text, a text answer kept as notes.
+   */
+  | { type: "model_fallback"; call: string; fallback: string };
 
 /** Emits an event when someone is streaming "custom"; a no-op otherwise. */
 export function emitProgress(config: LangGraphRunnableConfig, event: ProgressEvent): void {

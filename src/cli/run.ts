@@ -225,7 +225,7 @@ async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunA
       reason: outcome.reason,
       report,
       sources,
-      counts: { units: progress.unitsFinished || (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors },
+      counts: { units: progress.unitsFinished || (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors, model_fallbacks: progress.modelFallbacks },
       timings: { total_ms: progress.elapsedMs(), stages_ms: progress.stageTimings },
     });
   } else if (!args.out) {

@@ -10,6 +10,7 @@ import { embeddingsBody } from "./embeddings.js";
 import { FaultPlan } from "./faults.js";
 import { HttpError, parseJson, pause, readBody, sendError, sendJson } from "./http.js";
 import { ChatBody, EmbeddingsBody, describeIssues, parseChat } from "./request.js";
+import { misread, miswrite, type SpoiledCalls } from "./quirks.js";
 import { defaultReply, type Reply } from "./roles.js";
 import { chunksFor, writeStream } from "./sse.js";
 import type { LoggedRequest, ParsedRequest, ResolvedConfig, Route, ScriptedReply, StandInConfig } from "./types.js";
@@ -41,6 +42,7 @@ export class Engine {
   private faults = new FaultPlan(DEFAULTS.faults.seed);
   private jitter = this.faults.jitterSource();
   private log: LoggedRequest[] = [];
+  private spoiled: SpoiledCalls = new Set();
   private seq = 0;
 
   configure(patch: StandInConfig): void {
@@ -58,6 +60,7 @@ export class Engine {
     this.log = [];
     this.seq = 0;
     this.tavily.reset();
+    this.spoiled.clear();
     this.reseed();
   }
 
@@ -188,7 +191,9 @@ export class Engine {
       const toolCalls = (scripted.toolCalls ?? []).map((call) => ({ name: call.name, args: { ...call.args } as Record<string, unknown> }));
       return { content: scripted.content ?? (toolCalls.length > 0 ? null : ""), toolCalls };
     }
-    return defaultReply(request, this.config);
+    const { quirks } = this.config;
+    const seen = misread(request, quirks);
+    return miswrite(seen, defaultReply(seen, this.config), quirks, this.spoiled);
   }
 }
 

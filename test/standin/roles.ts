@@ -92,7 +92,8 @@ function researcher(request: ParsedRequest, config: ResolvedConfig): Reply {
   const callIds = new Set(
     request.messages.flatMap((message) => message.toolCalls.filter((c) => c.name === tool.name).map((c) => c.id)),
   );
-  const answered = request.messages.filter((message) => message.role === "tool" && callIds.has(message.toolCallId ?? "")).length;
+  // A search that came back as an error is tried again, as a model reading the error would.
+  const answered = request.messages.filter((message) => message.role === "tool" && callIds.has(message.toolCallId ?? "") && !message.content.startsWith("Error")).length;
   if (answered < config.searchRounds) {
     return { content: null, toolCalls: [call(tool, tool.name, { queries: searchQueries(request.topic, answered) })] };
   }

@@ -4,6 +4,9 @@
  */
 
 /** What the stand-in thinks a request is, judged only from tools and schemas offered. */
+/** Ways of imitating a weak or local model (see quirks.ts). */
+export type Quirk = (typeof import("./quirks.js").QUIRKS)[number];
+
 export type Role =
   | "clarify"
   | "brief"
@@ -45,7 +48,7 @@ export type ToolChoice = "auto" | "none" | "required" | { name: string };
 export interface StructuredTarget {
   name: string;
   schema: JsonSchema;
-  via: "response_format" | "json_object" | "tool_choice";
+  via: "response_format" | "json_object" | "tool_choice" | "text";
 }
 
 /** A chat request as the stand-in (and a `behaviour` hook) sees it. */
@@ -121,6 +124,8 @@ export interface StandInConfig {
   searchRounds?: number;
   behaviour?: Behaviour;
   tokens?: TokenOptions;
+  /** Weak-model imitations to switch on (default none). */
+  quirks?: Quirk[];
 }
 
 export interface StandInOptions extends StandInConfig {
@@ -139,6 +144,7 @@ export interface ResolvedConfig {
   searchRounds: number;
   behaviour?: Behaviour;
   tokens: { charsPerToken: number };
+  quirks: Quirk[];
 }
 
 export type Route = "chat" | "embeddings" | "models";
