@@ -1,4 +1,4 @@
-import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { getWriter, type LangGraphRunnableConfig } from "@langchain/langgraph";
 
 /** Progress events nodes emit on the "custom" stream, for the CLI and Studio. */
 export type ProgressEvent =
@@ -12,6 +12,20 @@ export type ProgressEvent =
    * or JSON found in plain text, tool calls written as text, a text answer kept as notes.
    */
   | { type: "model_fallback"; call: string; fallback: string };
+
+/**
+ * Emits an event from wherever a call runs inside a graph run, nodes and tools alike, taking
+ * the writer from the call's context; a no-op outside a run or when nobody streams "custom".
+ */
+export function emitFromContext(event: ProgressEvent): void {
+  let writer: ((chunk: unknown) => void) | undefined;
+  try {
+    writer = getWriter();
+  } catch {
+    return;
+  }
+  writer?.(event);
+}
 
 /** Emits an event when someone is streaming "custom"; a no-op otherwise. */
 export function emitProgress(config: LangGraphRunnableConfig, event: ProgressEvent): void {

@@ -1,7 +1,9 @@
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
-import { createChatModel } from "../models.js";
+import { contextBudget, estimateTokens, roleModel } from "../context/budget.js";
+import { fitByRelevance } from "../context/fit.js";
+import { withinContext } from "../context/retry.js";
 import { renderPrompt } from "../prompts.js";
 import type { AgentStateValue } from "../state.js";
 import { today } from "../util/dates.js";
@@ -19,19 +21,58 @@ import { judgeOutcome, partialNote } from "./outcome.js";
  */
 export async function finalReport(state: AgentStateValue, config: LangGraphRunnableConfig) {
   const configuration = readConfiguration(config);
-  const findings = state.notes.length > 0 ? state.notes.join("\n\n---\n\n") : state.raw_notes.join("\n\n");
-  const model = createChatModel(configuration.final_report_model, { maxTokens: configuration.final_report_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
-  const prompt = renderPrompt("final_report", {
-    research_brief: state.research_brief,
-    messages: formatConversation(state.messages),
-    findings: findings || "(the researchers found nothing)",
-    sources: numberSources(state.sources),
-    date: today(),
-  });
-  const draft = messageText(await model.invoke([new HumanMessage(prompt)], { signal: config.signal })).trim();
+  const model = roleModel(configuration, "final_report");
+  const budget = contextBudget(configuration, "final_report");
+  const draft = await withinContext(
+    budget.inputTokens,
+    async (tokens) => messageText(await model.invoke([new HumanMessage(reportPrompt(state, tokens))], { signal: config.signal })).trim(),
+    "final_report_generation",
+  );
   if (!draft) throw new Error("the report model returned an empty reply");
   const outcome = judgeOutcome(state, configuration.search_api);
   const cited = finaliseCitations(draft, state.sources).report;
   const report = outcome.status === "partial" ? partialNote(outcome.reason) + cited : cited;
   return { final_report: report, outcome, messages: [new AIMessage(report)] };
+}
+
+/** Share of the prompt the source list may take before it is cut to the sources the kept findings name. */
+const SOURCES_SHARE = 1 / 3;
+
+/**
+ * The writer's prompt within `budgetTokens`. Findings that do not fit are cut to the passages
+ * most relevant to the brief; a source list that does not fit shows the sources those
+ * passages name, each under its own number, so citations still resolve.
+ */
+export function reportPrompt(state: AgentStateValue, budgetTokens: number): string {
+  const all = state.notes.length > 0 ? state.notes.join("\n\n---\n\n") : state.raw_notes.join("\n\n");
+  const fill = (findings: string, sources: string) =>
+    renderPrompt("final_report", {
+      research_brief: state.research_brief,
+      messages: formatConversation(state.messages),
+      findings: findings || "(the researchers found nothing)",
+      sources,
+      date: today(),
+    });
+  const everySource = numberSources(state.sources);
+  const whole = fill(all, everySource);
+  if (estimateTokens(whole) <= budgetTokens) return whole;
+  const room = Math.max(0, budgetTokens - estimateTokens(fill("", "")));
+  const query = `${state.research_brief}\n${formatConversation(state.messages)}`;
+  const listFits = estimateTokens(everySource) <= room * SOURCES_SHARE;
+  const findings = fitByRelevance(all, query, listFits ? room - estimateTokens(everySource) : Math.floor(room * (1 - SOURCES_SHARE)));
+  if (listFits) return fill(findings, everySource);
+  const named = numberSources(state.sources, (source) => findings.includes(source.url));
+  return fill(findings, linesWithin(named, Math.floor(room * SOURCES_SHARE)));
+}
+
+/** The first lines of a list that fit a token budget. */
+function linesWithin(list: string, budgetTokens: number): string {
+  const kept: string[] = [];
+  let spent = 0;
+  for (const line of list.split("\n")) {
+    spent += estimateTokens(line) + 1;
+    if (spent > budgetTokens) break;
+    kept.push(line);
+  }
+  return kept.join("\n");
 }

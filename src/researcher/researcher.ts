@@ -2,7 +2,9 @@ import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langc
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
-import { createChatModel } from "../models.js";
+import { contextBudget, estimateTokens, roleModel } from "../context/budget.js";
+import { fitConversation } from "../context/fit.js";
+import { withinContext } from "../context/retry.js";
 import { renderPrompt } from "../prompts.js";
 import type { ResearcherStateValue } from "../state.js";
 import { emitProgress } from "../progress.js";
@@ -18,7 +20,8 @@ export function createResearcher(toolbox: Toolbox) {
   return async function researcher(state: ResearcherStateValue, config: LangGraphRunnableConfig) {
     const configuration = readConfiguration(config);
     const tools = toolbox.toolsFor(configuration);
-    const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
+    const model = roleModel(configuration, "research");
+    const { inputTokens } = contextBudget(configuration, "research");
     const system = renderPrompt("researcher", {
       date: today(),
       tool_list: describeTools(tools),
@@ -27,10 +30,10 @@ export function createResearcher(toolbox: Toolbox) {
     // The assignment opens the conversation on the first turn.
     const opening = state.researcher_messages.length === 0 ? [new HumanMessage(state.research_topic)] : [];
     const history = [...state.researcher_messages, ...opening];
-    const answer = await model
-      .bindTools!(tools)
-      .invoke([new SystemMessage(system), ...history], { signal: config.signal })
-      .catch((error: unknown) => researchStopped(error, config));
+    const bound = model.bindTools!(tools);
+    // Within the budget, older search results are cut for this call; the stored conversation keeps them.
+    const turn = (tokens: number) => bound.invoke([new SystemMessage(system), ...fitConversation(history, tokens - estimateTokens(system))], { signal: config.signal });
+    const answer = await withinContext(inputTokens, turn, "researcher").catch((error: unknown) => researchStopped(error, config));
     const reply = readToolCalls(answer, tools, state, config);
     return {
       researcher_messages: [...opening, reply],

@@ -1,7 +1,9 @@
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
-import { createChatModel } from "../models.js";
+import { contextBudget, roleModel } from "../context/budget.js";
+import { fitConversation } from "../context/fit.js";
+import { withinContext } from "../context/retry.js";
 import { emitProgress } from "../progress.js";
 import type { SupervisorStateValue } from "../state.js";
 import { thinkTool } from "../tools/think.js";
@@ -15,9 +17,11 @@ const SUPERVISOR_TOOLS = [conductResearchTool, researchCompleteTool, thinkTool];
 /** One supervisor turn: the model plans the next round of research, or ends it. */
 export async function supervisor(state: SupervisorStateValue, config: LangGraphRunnableConfig) {
   const configuration = readConfiguration(config);
-  const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
-  const planner = model.bindTools!(SUPERVISOR_TOOLS);
-  const answer = await planner.invoke(state.supervisor_messages, { signal: config.signal });
+  const planner = roleModel(configuration, "research").bindTools!(SUPERVISOR_TOOLS);
+  const { inputTokens } = contextBudget(configuration, "research");
+  // Within the budget, the units' findings are cut for this call; the stored conversation keeps them whole.
+  const plan = (tokens: number) => planner.invoke(fitConversation(state.supervisor_messages, tokens), { signal: config.signal });
+  const answer = await withinContext(inputTokens, plan, "supervisor");
   return {
     supervisor_messages: [readPlan(answer, state, config)],
     research_iterations: state.research_iterations + 1,

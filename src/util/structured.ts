@@ -1,8 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import { getWriter } from "@langchain/langgraph";
 import { z } from "zod";
-import type { ProgressEvent } from "../progress.js";
+import { emitFromContext } from "../progress.js";
 import { jsonValuesIn } from "./jsonText.js";
 import { messageText } from "./messages.js";
 
@@ -76,7 +75,7 @@ export async function invokeStructured<T extends z.ZodObject>(
     const reading = "problem" in reply ? reply : readStructured(reply, schema, name);
     if ("value" in reading) {
       const fallback = step > 0 ? STRUCTURED_STEPS[step] : reading.fromText ? "json_in_text" : undefined;
-      if (fallback) countFallback({ type: "model_fallback", call: name, fallback });
+      if (fallback) emitFromContext({ type: "model_fallback", call: name, fallback });
       return reading.value;
     }
     last = reading.detail;
@@ -166,16 +165,4 @@ export function jsonInstruction(schema: z.ZodObject, name: string): string {
 
 function correction(detail: string): string {
   return `That reply could not be used (${detail}). Answer again with only the JSON object, matching the schema above.`;
-}
-
-/**
- * Counts a fallback on the run's progress stream. Structured calls happen inside nodes and
- * inside tools (page summaries), so the writer is taken from the call's context.
- */
-function countFallback(event: ProgressEvent): void {
-  try {
-    getWriter()?.(event);
-  } catch {
-    // Outside a graph run there is no stream to count on.
-  }
 }

@@ -14,6 +14,7 @@ export const DEFAULTS: ResolvedConfig = {
   searchRounds: 1,
   tokens: { charsPerToken: 4 },
   quirks: [],
+  contextTokens: 0,
 };
 
 const rate = z.number().min(0).max(1);
@@ -27,6 +28,7 @@ export const ConfigPatch = z.strictObject({
   faults: z.strictObject({ rate429: rate.optional(), rate500: rate.optional(), seed: z.number().int().optional() }).optional(),
   tokens: z.strictObject({ charsPerToken: z.number().positive().optional() }).optional(),
   quirks: z.array(z.enum(QUIRKS)).optional(),
+  contextTokens: z.number().int().min(0).optional(),
   failNext: z.strictObject({ count: z.number().int().min(1), status: z.number().int().min(400).max(599).default(500), message: z.string().optional() }).optional(),
 });
 export type ConfigPatch = z.infer<typeof ConfigPatch>;
@@ -43,6 +45,7 @@ export function mergeConfig(current: ResolvedConfig, patch: StandInConfig): Reso
   if (patch.units !== undefined) next.units = patch.units;
   if (patch.searchRounds !== undefined) next.searchRounds = patch.searchRounds;
   if (patch.quirks !== undefined) next.quirks = [...patch.quirks];
+  if (patch.contextTokens !== undefined) next.contextTokens = patch.contextTokens;
   if ("behaviour" in patch) next.behaviour = patch.behaviour;
   return next;
 }

@@ -154,6 +154,14 @@ export class Engine {
     this.counters.enterRole(request.role, { stream: request.stream });
     const failed = await this.delayAndFault(res, signal);
     if (failed) return failed;
+    const promptTokens = usageOf(request, { content: "", toolCalls: [] }, this.config.tokens.charsPerToken).prompt_tokens;
+    entry.promptTokens = promptTokens;
+    const { contextTokens } = this.config;
+    if (contextTokens > 0 && promptTokens > contextTokens) {
+      const message = `This model's maximum context length is ${contextTokens} tokens. However, your messages resulted in ${promptTokens} tokens. Please reduce the length of the messages.`;
+      sendError(res, 400, message, "context_length_exceeded");
+      return { status: 400 };
+    }
     const reply = await this.replyFor(request, apiKey, res, signal);
     if ("status" in reply) return reply;
     if (signal.aborted) return { status: 499 };

@@ -126,6 +126,8 @@ export interface StandInConfig {
   tokens?: TokenOptions;
   /** Weak-model imitations to switch on (default none). */
   quirks?: Quirk[];
+  /** A chat request whose prompt is over this many tokens gets a 400 "context length exceeded" (0: no limit). */
+  contextTokens?: number;
 }
 
 export interface StandInOptions extends StandInConfig {
@@ -145,6 +147,7 @@ export interface ResolvedConfig {
   behaviour?: Behaviour;
   tokens: { charsPerToken: number };
   quirks: Quirk[];
+  contextTokens: number;
 }
 
 export type Route = "chat" | "embeddings" | "models";
@@ -159,6 +162,8 @@ export interface LoggedRequest {
   topic: string;
   toolNames: string[];
   schemaName?: string;
+  /** The prompt's size as usage counts it (chat requests). */
+  promptTokens?: number;
   stream: boolean;
   /** HTTP status sent; 0 while in flight, 499 if the client went away first. */
   status: number;
