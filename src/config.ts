@@ -81,6 +81,12 @@ export const ConfigurationSchema = z
     compression_model_context_tokens: contextTokens.describe("Context window of the compression model, in tokens; 0: the known size for its model family"),
     final_report_model: modelSpec.default("openai:gpt-4.1").describe("Model that writes the final report"),
     final_report_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the report model, in tokens"),
+    report_language: z
+      .string()
+      .trim()
+      .max(40)
+      .default("")
+      .describe("Language the report is written in, e.g. English; empty: the language of the question"),
     final_report_model_context_tokens: contextTokens.describe("Context window of the report model, in tokens; 0: the known size for its model family"),
   })
   .strict();

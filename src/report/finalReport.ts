@@ -8,6 +8,7 @@ import { renderPrompt } from "../prompts.js";
 import type { AgentStateValue } from "../state.js";
 import { today } from "../util/dates.js";
 import { formatConversation, messageText } from "../util/messages.js";
+import { truncateText } from "../util/text.js";
 import { finaliseCitations, numberSources } from "./citations.js";
 import { judgeOutcome, partialNote } from "./outcome.js";
 
@@ -25,7 +26,7 @@ export async function finalReport(state: AgentStateValue, config: LangGraphRunna
   const budget = contextBudget(configuration, "final_report");
   const draft = await withinContext(
     budget.inputTokens,
-    async (tokens) => messageText(await model.invoke([new HumanMessage(reportPrompt(state, tokens))], { signal: config.signal })).trim(),
+    async (tokens) => messageText(await model.invoke([new HumanMessage(reportPrompt(state, tokens, configuration.report_language))], { signal: config.signal })).trim(),
     "final_report_generation",
   );
   if (!draft) throw new Error("the report model returned an empty reply");
@@ -43,7 +44,7 @@ const SOURCES_SHARE = 1 / 3;
  * most relevant to the brief; a source list that does not fit shows the sources those
  * passages name, each under its own number, so citations still resolve.
  */
-export function reportPrompt(state: AgentStateValue, budgetTokens: number): string {
+export function reportPrompt(state: AgentStateValue, budgetTokens: number, reportLanguage = ""): string {
   const all = state.notes.length > 0 ? state.notes.join("\n\n---\n\n") : state.raw_notes.join("\n\n");
   const fill = (findings: string, sources: string) =>
     renderPrompt("final_report", {
@@ -51,6 +52,7 @@ export function reportPrompt(state: AgentStateValue, budgetTokens: number): stri
       messages: formatConversation(state.messages),
       findings: findings || "(the researchers found nothing)",
       sources,
+      language: languageInstruction(state, reportLanguage),
       date: today(),
     });
   const everySource = numberSources(state.sources);
@@ -63,6 +65,18 @@ export function reportPrompt(state: AgentStateValue, budgetTokens: number): stri
   if (listFits) return fill(findings, everySource);
   const named = numberSources(state.sources, (source) => findings.includes(source.url));
   return fill(findings, linesWithin(named, Math.floor(room * SOURCES_SHARE)));
+}
+
+/**
+ * Which language the report is written in: report_language when set, else the question's.
+ * The question is quoted, because the brief and the findings are often in English whatever
+ * the user wrote, and a model follows the text nearest to it.
+ */
+export function languageInstruction(state: AgentStateValue, reportLanguage: string): string {
+  if (reportLanguage) return `Write the whole report, headings included, in ${reportLanguage}.`;
+  const question = state.messages.find((message) => message.getType() === "human");
+  const quoted = truncateText(question ? messageText(question).replace(/\s+/g, " ").trim() : "", 300);
+  return `Write the whole report, headings included, in the language of the user's question ("${quoted}"), whatever language the brief and the findings are in.`;
 }
 
 /** The first lines of a list that fit a token budget. */
