@@ -5,7 +5,7 @@ import { Command, RunControl, isGraphDrained, type BaseCheckpointSaver } from "@
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 import { acquireThreadLease } from "../checkpoint/index.js";
 import { configurationFromEnv, configurationFromPairs, parseConfiguration, type Configuration } from "../config.js";
-import { checkModelCredentials } from "../models.js";
+import { checkModelCredentials, loadModelProviders } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
 import { createLocalSearch } from "../search/local/index.js";
 import type { RunOutcome, Source } from "../state.js";
@@ -30,12 +30,9 @@ const DRAIN_GRACE_MS = 5_000;
 /** Checks settings, keys and search before any work starts, so mistakes cost nothing. */
 export async function preflight(settings: Record<string, string>): Promise<Configuration> {
   const configuration = parseConfiguration({ ...configurationFromEnv(), ...settings }, "--set");
-  checkModelCredentials([
-    configuration.research_model,
-    configuration.summarization_model,
-    configuration.compression_model,
-    configuration.final_report_model,
-  ]);
+  const models = [configuration.research_model, configuration.summarization_model, configuration.compression_model, configuration.final_report_model];
+  checkModelCredentials(models);
+  await loadModelProviders(models);
   createSearchBackend(configuration);
   // A missing or empty folder would otherwise only show as failed searches and a report with no sources.
   // The index built here is cached in-process, so the run's first search reuses it.

@@ -1,5 +1,5 @@
 import type { Configuration } from "../config.js";
-import { createChatModel, parseModelSpec } from "../models.js";
+import { createChatModel, loadModelProviders, parseModelSpec } from "../models.js";
 
 /** The four model roles, each with its own `<role>_model`, `_max_tokens` and `_context_tokens` settings. */
 export type ModelRole = "research" | "summarization" | "compression" | "final_report";
@@ -60,8 +60,9 @@ export function estimateTokens(text: string): number {
 
 export const CHARS_PER_TOKEN = 4;
 
-/** The chat model for a role, asked for replies no longer than its budget allows. */
-export function roleModel(configuration: Configuration, role: ModelRole, options: { maxRetries?: number } = {}) {
+/** The chat model for a role, its provider's package loaded, asked for replies no longer than its budget allows. */
+export async function roleModel(configuration: Configuration, role: ModelRole, options: { maxRetries?: number } = {}) {
   const { replyTokens } = contextBudget(configuration, role);
+  await loadModelProviders([configuration[`${role}_model`]]);
   return createChatModel(configuration[`${role}_model`], { maxTokens: replyTokens, timeoutSeconds: configuration.model_timeout_seconds, ...options });
 }

@@ -22,7 +22,7 @@ import { judgeOutcome, partialNote } from "./outcome.js";
  */
 export async function finalReport(state: AgentStateValue, config: LangGraphRunnableConfig) {
   const configuration = readConfiguration(config);
-  const model = roleModel(configuration, "final_report");
+  const model = await roleModel(configuration, "final_report");
   const budget = contextBudget(configuration, "final_report");
   const draft = await withinContext(
     budget.inputTokens,

@@ -60,7 +60,7 @@ function unitFailed(state: ResearcherStateValue, reason: string) {
 
 async function compressOrFallBack(state: ResearcherStateValue, rawNotes: string, config: LangGraphRunnableConfig): Promise<string> {
   const configuration = readConfiguration(config);
-  const model = roleModel(configuration, "compression");
+  const model = await roleModel(configuration, "compression");
   const { inputTokens } = contextBudget(configuration, "compression");
   try {
     const compress = async (tokens: number) => messageText(await model.invoke(compressionMessages(state, rawNotes, tokens), { signal: config.signal })).trim();

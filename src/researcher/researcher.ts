@@ -20,7 +20,7 @@ export function createResearcher(toolbox: Toolbox) {
   return async function researcher(state: ResearcherStateValue, config: LangGraphRunnableConfig) {
     const configuration = readConfiguration(config);
     const tools = toolbox.toolsFor(configuration);
-    const model = roleModel(configuration, "research");
+    const model = await roleModel(configuration, "research");
     const { inputTokens } = contextBudget(configuration, "research");
     const system = renderPrompt("researcher", {
       date: today(),

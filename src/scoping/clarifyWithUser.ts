@@ -36,7 +36,7 @@ export async function clarifyWithUser(state: AgentStateValue, config: LangGraphR
   if (!configuration.allow_clarification || alreadyClarified(state)) {
     return new Command({ goto: "write_research_brief" });
   }
-  const model = roleModel(configuration, "research");
+  const model = await roleModel(configuration, "research");
   const conversation = formatConversation(state.messages);
   const decide = (tokens: number) => {
     const prompt = renderPrompt("clarify_with_user", { messages: keepEnd(conversation, tokens - SCOPING_PROMPT_TOKENS), date: today() });

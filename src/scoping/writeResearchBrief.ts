@@ -46,7 +46,7 @@ export async function writeResearchBrief(state: AgentStateValue, config: LangGra
 
 async function draftBrief(state: AgentStateValue, config: LangGraphRunnableConfig): Promise<string> {
   const configuration = readConfiguration(config);
-  const model = roleModel(configuration, "research");
+  const model = await roleModel(configuration, "research");
   const conversation = formatConversation(state.messages);
   const draft = (tokens: number) => {
     const prompt = renderPrompt("research_brief", { messages: keepEnd(conversation, tokens - SCOPING_PROMPT_TOKENS), date: today() });

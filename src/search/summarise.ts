@@ -47,7 +47,7 @@ export async function summarisePage(text: string, configuration: Configuration, 
   try {
     // One retry, not the default three, of a failed request or an unusable reply: with
     // backoff (7-14 s a page), a search of many pages would outrun the tool timeout.
-    const model = roleModel(configuration, "summarization", { maxRetries: SUMMARY_RETRIES });
+    const model = await roleModel(configuration, "summarization", { maxRetries: SUMMARY_RETRIES });
     const until = [signal, deadline].filter((s): s is AbortSignal => s !== undefined);
     const summarise = (tokens: number) => {
       // The page is cut to what the model can read next to the prompt (and to max_content_length).

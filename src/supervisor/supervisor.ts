@@ -17,7 +17,7 @@ const SUPERVISOR_TOOLS = [conductResearchTool, researchCompleteTool, thinkTool];
 /** One supervisor turn: the model plans the next round of research, or ends it. */
 export async function supervisor(state: SupervisorStateValue, config: LangGraphRunnableConfig) {
   const configuration = readConfiguration(config);
-  const planner = roleModel(configuration, "research").bindTools!(SUPERVISOR_TOOLS);
+  const planner = (await roleModel(configuration, "research")).bindTools!(SUPERVISOR_TOOLS);
   const { inputTokens } = contextBudget(configuration, "research");
   // Within the budget, the units' findings are cut for this call; the stored conversation keeps them whole.
   const plan = (tokens: number) => planner.invoke(fitConversation(state.supervisor_messages, tokens), { signal: config.signal });
