@@ -1,3 +1,5 @@
+import { ContextOverflowError } from "@langchain/core/errors";
+
 /**
  * How providers say a prompt is longer than the model's window: OpenAI and compatible servers
  * (vLLM, Groq, DeepSeek, OpenRouter), Anthropic, Gemini, Bedrock, Ollama.
@@ -12,10 +14,16 @@ const CONTEXT_OVERFLOW = [
   /exceeds? the (maximum|max) (number of )?(input )?tokens/i,
   /reduce the length of the (messages|prompt|input)/i,
   /input token count.*exceeds/i,
+  /exceeds the context length/i,
 ];
 
-/** Whether a model call failed because its prompt did not fit the model's context window. */
+/**
+ * Whether a model call failed because its prompt did not fit the model's context window:
+ * LangChain's own ContextOverflowError (the OpenAI and Anthropic clients raise it), else
+ * the provider's words, for clients that do not classify their errors.
+ */
 export function isContextOverflow(error: unknown, depth = 0): boolean {
+  if (ContextOverflowError.isInstance(error)) return true;
   if (!(error instanceof Error) || depth > 4) return false;
   const code = (error as { code?: unknown }).code;
   if (code === "context_length_exceeded") return true;

@@ -150,7 +150,8 @@ export interface ResolvedConfig {
   contextTokens: number;
 }
 
-export type Route = "chat" | "embeddings" | "models";
+/** chat: OpenAI's Chat Completions; anthropic: Anthropic's Messages API; ollama: Ollama's /api/chat. */
+export type Route = "chat" | "anthropic" | "ollama" | "embeddings" | "models";
 
 export interface LoggedRequest {
   seq: number;
