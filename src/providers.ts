@@ -154,8 +154,8 @@ export const PROVIDERS: Record<string, Provider> = {
         numPredict: common.maxTokens,
         maxRetries: common.maxRetries,
         onFailedAttempt: common.onFailedAttempt,
-        // The Ollama client has no timeout of its own and does not retry: its requests are bounded here.
-        fetch: boundedFetch(common.timeoutMs),
+        // The Ollama client has no timeout and no retry decision of its own: both are applied to its requests here.
+        fetch: boundedFetch(common),
       }),
   },
   bedrock: {
@@ -180,18 +180,21 @@ export const PROVIDERS: Record<string, Provider> = {
   vllm: openAiCompatible("vllm", "VLLM_API_KEY", undefined, true),
 };
 
-/** A fetch that gives up after `timeoutMs`, failing as the other clients' timeouts do. */
-function boundedFetch(timeoutMs: number): typeof fetch {
+/**
+ * A fetch that gives up after the request timeout, and whose failures pass the same decision
+ * as other clients' (onFailedAttempt): a server that is not there, or silent, is named.
+ */
+function boundedFetch(common: CommonFields): typeof fetch {
   return async (input, init) => {
-    const deadline = AbortSignal.timeout(timeoutMs);
+    const deadline = AbortSignal.timeout(common.timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     try {
       return await fetch(input, { ...init, signal });
     } catch (error) {
-      if (!deadline.aborted) throw error;
-      const timedOut = new Error(`request timed out after ${timeoutMs / 1000} s`, { cause: error });
-      timedOut.name = "TimeoutError";
-      throw timedOut;
+      if (init?.signal?.aborted) throw error;
+      const failure = deadline.aborted ? Object.assign(new Error(`request timed out after ${common.timeoutMs / 1000} s`, { cause: error }), { name: "TimeoutError" }) : error;
+      await common.onFailedAttempt(failure);
+      throw failure;
     }
   };
 }

@@ -49,3 +49,28 @@ test("a provider whose package is not installed is a configuration error naming 
     return true;
   });
 });
+
+test("an Anthropic or Ollama server that is not there fails at once, named, as OpenAI's does", async () => {
+  const { createChatModel, loadModelProviders } = await import("../../src/models.js");
+  const { createServer } = await import("node:net");
+  // A port that was free a moment ago: nothing listens there.
+  const probe = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => probe.once("listening", resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const url = `http://127.0.0.1:${port}`;
+  const saved = { a: process.env.ANTHROPIC_API_KEY, b: process.env.ANTHROPIC_BASE_URL, o: process.env.OLLAMA_BASE_URL };
+  Object.assign(process.env, { ANTHROPIC_API_KEY: "test-key-not-secret", ANTHROPIC_BASE_URL: url, OLLAMA_BASE_URL: url });
+  try {
+    await loadModelProviders(["anthropic:claude-haiku-4-5", "ollama:llama3.1"]);
+    for (const spec of ["anthropic:claude-haiku-4-5", "ollama:llama3.1"]) {
+      const model = createChatModel(spec, { maxTokens: 100, timeoutSeconds: 5 });
+      await assert.rejects(model.invoke("hello"), new RegExp(`cannot reach the model server at ${url} \\(connection refused\\)`), spec);
+    }
+  } finally {
+    for (const [name, value] of [["ANTHROPIC_API_KEY", saved.a], ["ANTHROPIC_BASE_URL", saved.b], ["OLLAMA_BASE_URL", saved.o]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+});
