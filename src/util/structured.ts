@@ -46,8 +46,11 @@ function noteIgnored(model: BaseChatModel, step: number): void {
   if (counts[step] >= IGNORED_BEFORE_SKIPPED) firstStep.set(model, Math.max(firstStep.get(model) ?? 0, step + 1));
 }
 
-/** What one reply holds for a schema: the value, or why there is none. */
-type Reading<T> = { value: T; fromText: boolean } | { problem: "no_json" | "wrong_shape"; detail: string };
+/**
+ * What one reply holds for a schema: the value and whether it had to be dug out of the text
+ * (fenced, in prose, repaired), or why there is none.
+ */
+type Reading<T> = { value: T; extracted: boolean } | { problem: "no_json" | "wrong_shape"; detail: string };
 
 /**
  * Asks a model for output matching a schema. A model that ignores a way of asking (no JSON,
@@ -74,7 +77,7 @@ export async function invokeStructured<T extends z.ZodObject>(
     const reply = await askOnce(model, STRUCTURED_STEPS[step], schema, name, conversation, signal);
     const reading = "problem" in reply ? reply : readStructured(reply, schema, name);
     if ("value" in reading) {
-      const fallback = step > 0 ? STRUCTURED_STEPS[step] : reading.fromText ? "json_in_text" : undefined;
+      const fallback = step > 0 ? STRUCTURED_STEPS[step] : reading.extracted ? "json_in_text" : undefined;
       if (fallback) emitFromContext({ type: "model_fallback", call: name, fallback });
       return reading.value;
     }
@@ -138,11 +141,21 @@ export function readStructured<T extends z.ZodObject>(reply: AIMessage, schema: 
   for (const [index, candidate] of [...fromCalls, ...fromText].entries()) {
     for (const value of unwrapped(candidate, name)) {
       const parsed = schema.safeParse(value);
-      if (parsed.success) return { value: parsed.data, fromText: index >= fromCalls.length };
+      if (parsed.success) return { value: parsed.data, extracted: index >= fromCalls.length && !isPlainJson(messageText(reply)) };
       if (detail === "not JSON") detail = `JSON of the wrong shape: ${describeIssue(parsed.error)}`;
     }
   }
   return { problem: detail === "not JSON" ? "no_json" : "wrong_shape", detail };
+}
+
+/** A reply that is one JSON document and nothing else, as a JSON-schema mode returns it. */
+function isPlainJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function unwrapped(candidate: unknown, name: string): unknown[] {

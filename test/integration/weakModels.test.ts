@@ -53,6 +53,12 @@ describe("weak and local models still finish a run", () => {
     }
   }
 
+  test("a model that honours every mode needs no fallback", async () => {
+    const run = await runWith([]);
+    assertFinished(run);
+    assert.deepEqual(fallbacks(run), {});
+  });
+
   test("a model that ignores response_format is asked with a forced tool call, and that is counted", async () => {
     const run = await runWith(["ignores_response_format"]);
     assertFinished(run);

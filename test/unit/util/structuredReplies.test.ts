@@ -19,9 +19,11 @@ test("JSON is found in a fence, in prose, after reasoning, and repaired when bro
 
 test("a reply's structured value comes from its tool call, else its text, unwrapped when weak models wrap it", () => {
   const fromCall = readStructured(new AIMessage({ content: "", tool_calls: [{ name: "ResearchQuestion", args: { research_brief: "x" }, id: "1" }] }), Brief, "ResearchQuestion");
-  assert.deepEqual(fromCall, { value: { research_brief: "x" }, fromText: false });
+  assert.deepEqual(fromCall, { value: { research_brief: "x" }, extracted: false });
+  const plain = readStructured(new AIMessage('{"research_brief": "p"}'), Brief, "ResearchQuestion");
+  assert.deepEqual(plain, { value: { research_brief: "p" }, extracted: false }, "plain JSON, as a JSON-schema mode returns it");
   const wrapped = readStructured(new AIMessage('Calling: {"name": "ResearchQuestion", "arguments": {"research_brief": "y"}}'), Brief, "ResearchQuestion");
-  assert.deepEqual(wrapped, { value: { research_brief: "y" }, fromText: true });
+  assert.deepEqual(wrapped, { value: { research_brief: "y" }, extracted: true });
   const wrongShape = readStructured(new AIMessage('{"brief": "z"}'), Brief, "ResearchQuestion");
   assert.equal("problem" in wrongShape && wrongShape.problem, "wrong_shape");
   const prose = readStructured(new AIMessage("I think the brief is about tides."), Brief, "ResearchQuestion");
