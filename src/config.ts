@@ -8,6 +8,9 @@ const modelSpec = z
 
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
 
+/** A model's context window in tokens; 0 means the known size for the model's family (src/context/budget.ts). */
+const contextTokens = z.coerce.number().int().min(0).max(10_000_000).default(0);
+
 const booleanLike = z.preprocess((value) => {
   if (typeof value !== "string") return value;
   const lowered = value.trim().toLowerCase();
@@ -98,16 +101,26 @@ export const ConfigurationSchema = z
       .describe("retrieved: every citation names a retrieved source; claims: also asks the summarisation model whether each cited source supports its sentence (one call per cited source)"),
     research_model: modelSpec.default("openai:gpt-4.1").describe("Model for the supervisor and researchers"),
     research_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the supervisor and researcher model, in tokens"),
+    research_model_context_tokens: contextTokens.describe("Context window of the supervisor and researcher model, in tokens; 0: the known size for its model family"),
     summarization_model: modelSpec.default("openai:gpt-4.1-mini").describe("Model that summarises search results"),
     summarization_model_max_tokens: positiveInt(200_000).default(8_192).describe("Longest reply of the summarisation model, in tokens"),
+    summarization_model_context_tokens: contextTokens.describe("Context window of the summarisation model, in tokens; 0: the known size for its model family"),
     compression_model: modelSpec.default("openai:gpt-4.1").describe("Model that compresses a researcher's findings"),
     compression_model_max_tokens: positiveInt(200_000).default(8_192).describe("Longest reply of the compression model, in tokens"),
+    compression_model_context_tokens: contextTokens.describe("Context window of the compression model, in tokens; 0: the known size for its model family"),
     final_report_model: modelSpec.default("openai:gpt-4.1").describe("Model that writes the final report"),
     final_report_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the report model, in tokens"),
     judge_model: z
       .union([z.literal(""), modelSpec])
       .default("")
       .describe("Model that scores reports in npm run eval (empty: computed scores only)"),
+    report_language: z
+      .string()
+      .trim()
+      .max(40)
+      .default("")
+      .describe("Language the report is written in, e.g. English; empty: the language of the question"),
+    final_report_model_context_tokens: contextTokens.describe("Context window of the report model, in tokens; 0: the known size for its model family"),
   })
   .strict();
 

@@ -6,7 +6,7 @@ import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 import { acquireThreadLease } from "../checkpoint/index.js";
 import { configurationFromEnv, configurationFromPairs, parseConfiguration, searchProviders, type Configuration } from "../config.js";
 import { parseMcpServers } from "../mcp/config.js";
-import { checkModelCredentials } from "../models.js";
+import { checkModelCredentials, loadModelProviders } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
 import { describeFolderIndex } from "../search/index/localIndex.js";
 import { createLocalSearch } from "../search/local/index.js";
@@ -39,12 +39,9 @@ const DRAIN_GRACE_MS = 5_000;
 /** Checks settings, keys and search before any work starts, so mistakes cost nothing. */
 export async function preflight(settings: Record<string, string>): Promise<Configuration> {
   const configuration = parseConfiguration({ ...configurationFromEnv(), ...settings }, "--set");
-  checkModelCredentials([
-    configuration.research_model,
-    configuration.summarization_model,
-    configuration.compression_model,
-    configuration.final_report_model,
-  ]);
+  const models = [configuration.research_model, configuration.summarization_model, configuration.compression_model, configuration.final_report_model];
+  checkModelCredentials(models);
+  await loadModelProviders(models);
   createSearchBackend(configuration);
   parseMcpServers(configuration.mcp_servers);
   // A missing or empty folder would otherwise only show as failed searches and a report with no sources.
@@ -248,7 +245,7 @@ async function printResult({ graph, threadId, io, args }: ThreadRun, progress: R
       report,
       sources,
       // Units whose findings reached the report, whichever process ran them.
-      counts: { units: (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors },
+      counts: { units: (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors, model_fallbacks: progress.modelFallbacks },
       citations: values.citation_check,
       timings: { total_ms: progress.elapsedMs(), stages_ms: progress.stageTimings },
     });

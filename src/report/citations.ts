@@ -1,9 +1,12 @@
 import type { Source } from "../state.js";
 
-/** The numbered source list the report writer cites from: "[1] Title: URL". */
-export function numberSources(sources: Source[]): string {
+/**
+ * The numbered source list the report writer cites from: "[1] Title: URL". When only some are
+ * `shown` (a report model with a small context), each keeps its number in the whole list.
+ */
+export function numberSources(sources: Source[], shown: (source: Source) => boolean = () => true): string {
   if (sources.length === 0) return "(no sources were retrieved)";
-  return sources.map((source, index) => `[${index + 1}] ${source.title}: ${source.url}`).join("\n");
+  return sources.flatMap((source, index) => (shown(source) ? [`[${index + 1}] ${source.title}: ${source.url}`] : [])).join("\n");
 }
 
 /**

@@ -3,13 +3,19 @@
  * (ClarifyWithUser, ResearchQuestion, Summary) get canned values derived from the request;
  * anything else gets the minimal valid object for its schema.
  */
+import { TEXT_SCHEMA } from "./request.js";
 import { fitArgs } from "./schema.js";
 import { asSentence, clip, firstSentence, focusOf, keywords, sentences, squash, stripUrls, tagBlocks } from "./text.js";
 import type { ChatMessage, ParsedRequest, StructuredTarget } from "./types.js";
 
+/** The user messages, without one that only spells out the JSON schema to answer in. */
+function askedMessages(messages: ChatMessage[]): ChatMessage[] {
+  return messages.filter((message) => message.role === "user" && !TEXT_SCHEMA.test(message.content));
+}
+
 /** What the user asked: the quoted conversation in a <messages>-like tag if the prompt has one, else the user turns. */
 export function userRequest(messages: ChatMessage[]): string {
-  const userTexts = messages.filter((message) => message.role === "user").map((message) => message.content);
+  const userTexts = askedMessages(messages).map((message) => message.content);
   for (const text of userTexts) {
     const focused = focusOf(text);
     if (focused !== text.trim()) return focused;
@@ -45,7 +51,7 @@ function brief(request: string): Record<string, unknown> {
 
 /** The page in a summarise prompt: the longest <tag> block of the last user message, else all of it. */
 function pageText(messages: ChatMessage[]): string {
-  const last = [...messages].reverse().find((message) => message.role === "user")?.content ?? "";
+  const last = askedMessages(messages).at(-1)?.content ?? "";
   const blocks = tagBlocks(last).sort((a, b) => b.inner.length - a.inner.length);
   return blocks[0]?.inner || last;
 }
