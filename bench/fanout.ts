@@ -1,95 +1,152 @@
 /**
- * Parallel research units and parallel page summaries, end to end through the real graph,
- * against the stand-in model at a fixed per-call latency.
+ * Scaling: Fanout against a naive Promise.all baseline making the same model calls, and against
+ * the critical path (the longest chain of model calls at a fixed latency); 32 runs at once in one
+ * process; parallel page summaries inside one search.
  *
  *   npm run bench -- fanout [--quick]
  *
- * Both lanes are compared with the same work done one at a time, so the speedup is what
- * Fanout's fan-out buys, not a difference in the amount of work.
+ * Fanout runs are the CLI's own main() in this process (embedded SQLite store, durability sync),
+ * so there is no process start in them; bench resume times the CLI as a separate process.
+ * The two lanes alternate within each repetition, so drift in machine load hits both alike.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
+import { openCheckpointer } from "../src/checkpoint/open.js";
 import { parseConfiguration } from "../src/config.js";
 import { createLocalBackend } from "../src/search/localBackend.js";
 import { createSearchTool } from "../src/search/tool.js";
-import type { Behaviour, StandIn, StandInStats } from "../test/standin/server.js";
-import { CORPUS, runGraph, useStandIn } from "../test/support/harness.js";
-import { idleMs } from "./support/requests.js";
-import { median, spread, table } from "./support/stats.js";
+import type { StandIn, StandInStats } from "../test/standin/server.js";
+import { useStandIn } from "../test/support/harness.js";
+import { naiveResearch } from "./support/baseline.js";
+import { QUESTION, criticalPathCalls, durableGraphRun, expectedCalls, researchSettings, runLane, timed, type Lane, type Timed } from "./support/runs.js";
+import { startRemoteStandIn, type RemoteStandIn } from "./support/standinProcess.js";
+import { mebibytes, median, seconds, spread, table } from "./support/stats.js";
 import { DEFAULT_OPTIONS, type BenchOptions } from "./support/types.js";
 
 const LATENCY_MS = 200;
-const UNIT_COUNTS = [1, 2, 4, 8];
+const UNIT_COUNTS = [1, 4, 8, 16, 32];
 const PAGES = 8;
+const CONCURRENT_RUNS = 32;
+const CONCURRENT_UNITS = 4;
 
-/** One topic per fixture document, so every unit finds something of its own. */
-const TOPICS = [
-  "How tidal power stations generate electricity",
-  "How to keep a sourdough starter healthy",
-  "What the honeybee waggle dance communicates",
-  "How espresso extraction works",
-  "How composting turns waste into soil",
-  "Principles of common chess openings",
-  "Routine bicycle maintenance steps",
-  "History of the printing press",
-];
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const loads = (samples: Timed[]) => {
+  const values = samples.map((s) => s.load);
+  return `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`;
+};
 
-/**
- * The supervisor asks for `perRound` units a turn until every topic is covered, then
- * calls ResearchComplete. perRound = N is the fan-out; perRound = 1 is the same work in series.
- */
-function scriptedSupervisor(topics: string[], perRound: number): Behaviour {
-  return (request) => {
-    if (request.role !== "supervisor") return undefined;
-    const rounds = request.messages.filter((m) => m.role === "assistant" && m.toolCalls.length > 0).length;
-    const next = topics.slice(rounds * perRound, (rounds + 1) * perRound);
-    if (next.length === 0) return { toolCalls: [{ name: "ResearchComplete", args: {} }] };
-    return { toolCalls: next.map((topic) => ({ name: "ConductResearch", args: { research_topic: topic } })) };
-  };
+function checkCalls(samples: Timed[], expected: number, what: string): void {
+  const wrong = samples.find((s) => s.calls !== expected);
+  if (wrong) throw new Error(`${what}: ${wrong.calls} model calls, expected ${expected} (a search summary would lengthen the critical path)`);
 }
 
-type Sample = { ms: number; idleMs: number; stats: StandInStats };
-
-async function timeRun(standin: StandIn, units: number, perRound: number): Promise<Sample> {
-  standin.reset();
-  standin.configure({ behaviour: scriptedSupervisor(TOPICS.slice(0, units), perRound) });
-  const started = Date.now();
-  const record = await runGraph("How do everyday technologies and crafts work?", {
-    max_concurrent_research_units: units,
-    max_researcher_iterations: units + 2,
-  });
-  const ended = Date.now();
-  const notes = (record.values.notes as unknown[] | undefined)?.length ?? 0;
-  if (notes !== units) throw new Error(`expected ${units} research notes, got ${notes}`);
-  return { ms: ended - started, idleMs: idleMs(standin.requests(), started, ended), stats: standin.stats() };
-}
-
-/** Wall time, idle time, and the last run's call counts ("29 (1 summary) / 8"). */
-function cells(samples: Sample[]): string[] {
-  const { total, peakInFlight, byRole } = samples.at(-1)!.stats;
-  const summaries = byRole.summary ? ` (${byRole.summary} summar${byRole.summary === 1 ? "y" : "ies"})` : "";
-  return [spread(samples.map((x) => x.ms)), spread(samples.map((x) => x.idleMs)), `${total}${summaries} / ${peakInFlight}`];
-}
-
-async function researchUnits(standin: StandIn, repeats: number): Promise<string> {
-  await timeRun(standin, 2, 2); // loads modules and warms the JIT outside the timings
+async function scaling(standin: RemoteStandIn, repeats: number): Promise<string> {
+  await standin.configure({ units: 2 });
+  for (const lane of ["baseline", "fanout"] as Lane[]) await runLane(lane, 2, `warm-${Date.now()}`); // loads modules, warms the JIT
+  const criticalMs = criticalPathCalls() * LATENCY_MS;
   const rows: string[][] = [];
   for (const units of UNIT_COUNTS) {
-    const parallel: Sample[] = [];
-    const serial: Sample[] = [];
-    // Interleaved, so drift in machine load hits both columns alike.
+    await standin.configure({ units });
+    const lanes: Record<Lane, Timed[]> = { baseline: [], fanout: [] };
     for (let r = 0; r < repeats; r += 1) {
-      parallel.push(await timeRun(standin, units, units));
-      serial.push(await timeRun(standin, units, 1));
+      const order: Lane[] = r % 2 === 0 ? ["baseline", "fanout"] : ["fanout", "baseline"];
+      for (const lane of order) lanes[lane].push(await timed(standin, () => runLane(lane, units, `scale-${units}-${r}-${Date.now()}`)));
     }
-    const speedup = median(serial.map((x) => x.ms)) / median(parallel.map((x) => x.ms));
-    rows.push([String(units), ...cells(parallel), ...cells(serial), `${speedup.toFixed(2)}×`]);
+    checkCalls(lanes.baseline, expectedCalls(units), `baseline, ${units} units`);
+    checkCalls(lanes.fanout, expectedCalls(units), `Fanout, ${units} units`);
+    const wall = (lane: Lane) => median(lanes[lane].map((s) => s.ms));
+    const gap = (lane: Lane) => median(lanes[lane].map((s) => s.fanoutGapMs));
+    rows.push([
+      String(units),
+      String(expectedCalls(units)),
+      seconds(criticalMs),
+      spread(lanes.baseline.map((s) => s.ms)),
+      spread(lanes.fanout.map((s) => s.ms)),
+      ratio(wall("fanout"), wall("baseline")),
+      ratio(wall("fanout"), criticalMs),
+      `${seconds(gap("fanout"))} / ${seconds(gap("baseline"))}`,
+      `${seconds(median(lanes.fanout.map((s) => s.cpuMs)))} / ${seconds(median(lanes.baseline.map((s) => s.cpuMs)))}`,
+      loads([...lanes.baseline, ...lanes.fanout]),
+    ]);
   }
   return table(
-    ["units N", "fan-out: wall time", "no call in flight", "calls / peak in flight", "one per turn: wall time", "no call in flight", "calls / peak in flight", "speedup"],
+    ["units", "model calls", "critical path", "baseline wall", "Fanout wall", "Fanout ÷ baseline", "Fanout ÷ critical path", "fan-out gap: Fanout / baseline", "CPU per run: Fanout / baseline", "load avg (1 min)"],
     rows,
   );
+}
+
+/** Nearest-rank percentile. */
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+type Batch = { walls: number[]; cpuMs: number; peakRss: number; calls: number; load: number };
+
+/** `CONCURRENT_RUNS` runs started together; each run's wall time, the batch's CPU and peak RSS. */
+async function batch(standin: RemoteStandIn, one: (i: number) => Promise<void>): Promise<Batch> {
+  await standin.reset();
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+  const cpu = process.cpuUsage();
+  const walls = await Promise.all(
+    Array.from({ length: CONCURRENT_RUNS }, async (_, i) => {
+      const started = performance.now();
+      await one(i);
+      return performance.now() - started;
+    }),
+  );
+  const used = process.cpuUsage(cpu);
+  clearInterval(sampler);
+  return { walls, cpuMs: (used.user + used.system) / 1000, peakRss, calls: (await standin.stats()).total, load: os.loadavg()[0] };
+}
+
+async function concurrentRuns(standin: RemoteStandIn, repeats: number): Promise<string> {
+  const home = mkdtempSync(path.join(tmpdir(), "fanout-bench-concurrent-"));
+  const store = await openCheckpointer({ home });
+  try {
+    await standin.configure({ units: CONCURRENT_UNITS });
+    const runners: Record<Lane, (id: string) => Promise<void>> = {
+      baseline: () => naiveResearch(QUESTION, researchSettings(CONCURRENT_UNITS)).then(() => undefined),
+      fanout: (id) => durableGraphRun(store.saver, CONCURRENT_UNITS, id),
+    };
+    const lone: Record<Lane, Timed[]> = { baseline: [], fanout: [] };
+    const batches: Record<Lane, Batch[]> = { baseline: [], fanout: [] };
+    for (let r = 0; r < repeats; r += 1) {
+      for (const lane of ["baseline", "fanout"] as Lane[]) {
+        lone[lane].push(await timed(standin, () => runners[lane](`lone-${r}-${Date.now()}`)));
+        batches[lane].push(await batch(standin, (i) => runners[lane](`batch-${r}-${i}-${Date.now()}`)));
+      }
+    }
+    const expected = expectedCalls(CONCURRENT_UNITS) * CONCURRENT_RUNS;
+    const rows = (["baseline", "fanout"] as Lane[]).map((lane) => {
+      const bad = batches[lane].find((b) => b.calls !== expected);
+      if (bad) throw new Error(`${lane}: ${bad.calls} calls in a batch, expected ${expected}`);
+      const loneMs = median(lone[lane].map((s) => s.ms));
+      const walls = batches[lane].flatMap((b) => b.walls);
+      const p95 = percentile(walls, 95);
+      return [
+        lane === "fanout" ? "Fanout (graph, embedded store shared by the runs, durability sync)" : "baseline (Promise.all, no checkpointer)",
+        seconds(loneMs),
+        seconds(percentile(walls, 50)),
+        seconds(p95),
+        ratio(p95, loneMs),
+        mebibytes(Math.max(...batches[lane].map((b) => b.peakRss))),
+        seconds(median(batches[lane].map((b) => b.cpuMs / CONCURRENT_RUNS))),
+        `${Math.min(...batches[lane].map((b) => b.load)).toFixed(1)}–${Math.max(...batches[lane].map((b) => b.load)).toFixed(1)}`,
+      ];
+    });
+    const p95 = (lane: Lane) => percentile(batches[lane].flatMap((b) => b.walls), 95);
+    return [
+      table(["", "lone run", `p50 of ${CONCURRENT_RUNS} at once`, "p95", "p95 ÷ lone run", "peak RSS of the process", "CPU per run", "load avg (1 min)"], rows),
+      "",
+      `p95, Fanout ÷ baseline: ${ratio(p95("fanout"), p95("baseline"))}; critical path of one run: ${seconds(criticalPathCalls() * LATENCY_MS)}.`,
+    ].join("\n");
+  } finally {
+    await store.close();
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 /** Pages long enough to be summarised: every paragraph uses the query word, so a hit carries 3 passages. */
@@ -149,30 +206,52 @@ async function summaries(standin: StandIn, repeats: number): Promise<string> {
 
 export async function run(options: BenchOptions = DEFAULT_OPTIONS): Promise<string> {
   const repeats = options.quick ? 1 : 3;
-  const standin = await useStandIn({ latencyMs: LATENCY_MS });
+  const home = mkdtempSync(path.join(tmpdir(), "fanout-bench-fanout-"));
+  const saved = { FANOUT_HOME: process.env.FANOUT_HOME, POSTGRES_URI: process.env.POSTGRES_URI };
+  process.env.FANOUT_HOME = home;
+  delete process.env.POSTGRES_URI; // the CLI runs here use the embedded store
+  const remote = await startRemoteStandIn({ latencyMs: LATENCY_MS });
+  let scale: string;
+  let concurrent: string;
   try {
-    const units = await researchUnits(standin, repeats);
-    const pages = await summaries(standin, options.quick ? 2 : 5);
-    return [
-      "## Fan-out: parallel research units and summaries",
-      "",
-      `The real graph (in process, MemorySaver, LangGraph's default durability \`async\`) on the stand-in model at ${LATENCY_MS} ms per call, searching the fixture corpus (\`${path.relative(process.cwd(), CORPUS)}\`).`,
-      "The stand-in's supervisor is scripted: either it asks for all N units in its first turn (fan-out, `max_concurrent_research_units` = N),",
-      "or it asks for one unit per turn for N turns (the same units, one after another). Both end with ResearchComplete, then the report.",
-      `Times are the median (min–max) of ${repeats} run${repeats === 1 ? "" : "s"}; calls and peak are from the last run.`,
-      "\"No call in flight\" is the part of the wall time when the stand-in was serving no model call: Fanout's own work on the critical path",
-      "(graph steps, checkpoints, search, HTTP) plus the in-process stand-in's. A summary call is made when a search hit is over 2,000 characters.",
-      "",
-      units,
-      "",
-      `### Summaries inside one search call`,
-      "",
-      `One \`local_search\` call over a temp corpus of ${PAGES} pages of ~4,000 characters; each hit carries more than 2,000 characters,`,
-      `so each is summarised by the summarisation model (${LATENCY_MS} ms per call), bounded by \`max_concurrent_summaries\`.`,
-      "",
-      pages,
-    ].join("\n");
+    scale = await scaling(remote, repeats);
+    concurrent = await concurrentRuns(remote, options.quick ? 1 : 2);
+  } finally {
+    await remote.close();
+    rmSync(home, { recursive: true, force: true });
+    for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key]; else process.env[key] = value;
+  }
+  const standin = await useStandIn({ latencyMs: LATENCY_MS });
+  let pages: string;
+  try {
+    pages = await summaries(standin, options.quick ? 2 : 5);
   } finally {
     await standin.close();
   }
+  return [
+    "## Fan-out: scaling against a naive baseline and the critical path",
+    "",
+    `The stand-in answers every model call after ${LATENCY_MS} ms; its supervisor asks for N research units in its first turn, then ends the research.`,
+    "A run makes 4 + 3N calls (brief, supervisor twice, report; per unit a search turn, an answer turn and compression), and its critical path is 7 calls.",
+    "**Fanout** is the CLI's own `main()` run in this process: the embedded SQLite store, durability `sync`, progress events, the report printed (no process start).",
+    "**Baseline** (bench/support/baseline.ts) makes the same model calls with the same client, prompts, tools and search, as plain async code with `Promise.all` and no checkpointer.",
+    "The stand-in runs in a separate process, so CPU times are Fanout's (or the baseline's) alone. The two lanes alternate within each repetition;",
+    `times are the median (min–max) of ${repeats}. The fan-out gap runs from the end of the supervisor's first turn to the start of the last unit's first call.`,
+    "",
+    scale,
+    "",
+    `### ${CONCURRENT_RUNS} runs at once in one process`,
+    "",
+    `${CONCURRENT_RUNS} runs of ${CONCURRENT_UNITS} units each start together in this process, against the same stand-in (${LATENCY_MS} ms per call); a lone run is timed just before each batch.`,
+    "Fanout here is the graph as the CLI streams it, all runs sharing one embedded store. Peak RSS is this whole bench process's, sampled every 20 ms.",
+    "",
+    concurrent,
+    "",
+    "### Summaries inside one search call",
+    "",
+    `One \`local_search\` call over a temp corpus of ${PAGES} pages of ~4,000 characters; each hit carries more than 2,000 characters,`,
+    `so each is summarised by the summarisation model (${LATENCY_MS} ms per call), bounded by \`max_concurrent_summaries\`.`,
+    "",
+    pages,
+  ].join("\n");
 }

@@ -7,7 +7,10 @@
  * The kill follows test/integration/cli/durability.test.ts: two of four units hang at the
  * stand-in until the CLI is killed, after the other two have reported "unit finished".
  */
+import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { StandIn } from "../test/standin/server.js";
 import { runCli, startCli, type CliResult } from "../test/support/cli.js";
@@ -15,7 +18,7 @@ import { useStandIn } from "../test/support/harness.js";
 import { cliStores, ensureBuilt, RESEARCH, type CliStore } from "./support/cli.js";
 import { dropSchema } from "./support/postgres.js";
 import { idleMs } from "./support/requests.js";
-import { spread, table } from "./support/stats.js";
+import { median, spread, table } from "./support/stats.js";
 import { DEFAULT_OPTIONS, type BenchOptions } from "./support/types.js";
 
 const LATENCY_MS = 200;
@@ -23,14 +26,18 @@ const UNITS = 4;
 const QUESTION = "How does tidal power generate electricity?";
 /** The stand-in's 2nd and 3rd default sub-topics; these units hang until the kill. */
 const HANGING = /^(Current|Key)/;
+const NAIVE_FIRST_CALL = fileURLToPath(new URL("./support/naive-first-call.mjs", import.meta.url));
 
 type Samples = Record<
-  "version" | "freshStartup" | "freshIdle" | "freshTail" | "fresh" | "resume" | "resumeStartup" | "show",
+  "version" | "freshStartup" | "freshIdle" | "freshTail" | "fresh" | "resume" | "resumeStartup" | "show" | "bareVersion" | "naiveStartup" | "load",
   number[]
 > & { freshCalls: number; resumeCalls: number };
 
 function emptySamples(): Samples {
-  return { version: [], freshStartup: [], freshIdle: [], freshTail: [], fresh: [], resume: [], resumeStartup: [], show: [], freshCalls: 0, resumeCalls: 0 };
+  return {
+    version: [], freshStartup: [], freshIdle: [], freshTail: [], fresh: [], resume: [], resumeStartup: [], show: [],
+    bareVersion: [], naiveStartup: [], load: [], freshCalls: 0, resumeCalls: 0,
+  };
 }
 
 type TimedRun = {
@@ -66,6 +73,28 @@ async function version(store: CliStore): Promise<number> {
   const started = Date.now();
   check(await runCli(["--version"], { env: store.env }), "fanout --version");
   return Date.now() - started;
+}
+
+/** Spawns node with `args` and resolves with its wall time once it exits. */
+function spawnTimed(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env, stdio: "ignore" });
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(Date.now() - started) : reject(new Error(`node ${args.join(" ")} exited ${code}`))));
+  });
+}
+
+/** The baselines, timed right beside the CLI: bare node printing a version, and a plain script's first model call. */
+async function baselines(standin: StandIn, samples: Samples): Promise<void> {
+  samples.bareVersion.push(await spawnTimed(["-e", "console.log('0.1.0')"]));
+  standin.reset();
+  standin.configure({ behaviour: undefined });
+  const started = Date.now();
+  await spawnTimed([NAIVE_FIRST_CALL, QUESTION]);
+  const first = standin.requests()[0];
+  if (!first) throw new Error("the naive script made no model call");
+  samples.naiveStartup.push(first.time - started);
 }
 
 async function freshRun(standin: StandIn, store: CliStore, samples: Samples): Promise<void> {
@@ -111,23 +140,33 @@ async function measure(standin: StandIn, store: CliStore, repeats: number): Prom
   check(await runCli(["threads"], { env: store.env }), "fanout threads"); // loads every module once, so the OS file cache is warm
   for (let r = 0; r < repeats; r += 1) {
     samples.version.push(await version(store));
+    await baselines(standin, samples);
     await freshRun(standin, store, samples);
     await killAndResume(standin, store, samples);
+    samples.load.push(os.loadavg()[0]);
   }
   return samples;
 }
 
 function rows(results: Samples[]): string[][] {
   const cell = (pick: (s: Samples) => number[]) => results.map((s) => spread(pick(s)));
+  /** "1.9×": the CLI's median over its own store's interleaved baseline median. */
+  const versus = (pick: (s: Samples) => number[], base: (s: Samples) => number[]) => results.map((s) => `${(median(pick(s)) / median(base(s))).toFixed(2)}×`);
   return [
     ["`fanout --version` (process start and exit, no run)", ...cell((s) => s.version)],
+    ["… baseline: bare `node -e` printing a version", ...cell((s) => s.bareVersion)],
+    ["… Fanout ÷ baseline", ...versus((s) => s.version, (s) => s.bareVersion)],
     [`new run, ${UNITS} units: process start → exit`, ...results.map((s) => `${spread(s.fresh)}, ${s.freshCalls} calls`)],
     ["… of which: process start → first model call", ...cell((s) => s.freshStartup)],
+    ["… baseline: a plain script's start → first model call (bench/support/naive-first-call.mjs)", ...cell((s) => s.naiveStartup)],
+    ["… Fanout ÷ baseline, start → first model call", ...versus((s) => s.freshStartup, (s) => s.naiveStartup)],
+    ["… Fanout ÷ critical path (7 calls), start → exit", ...results.map((s) => `${(median(s.fresh) / (7 * LATENCY_MS)).toFixed(2)}×`)],
     ["… of which: no model call in flight, between first and last call", ...cell((s) => s.freshIdle)],
     ["… of which: last model call → exit (report printed, store closed)", ...cell((s) => s.freshTail)],
     ["resume after SIGKILL (2 of 4 units saved): process start → exit", ...results.map((s) => `${spread(s.resume)}, ${s.resumeCalls} calls`)],
     ["… of which: process start → first model call", ...cell((s) => s.resumeStartup)],
     ["`fanout --thread ID` on a finished thread (prints the stored report)", ...cell((s) => s.show)],
+    ["1-min load average during these runs", ...results.map((s) => `${Math.min(...s.load).toFixed(1)}–${Math.max(...s.load).toFixed(1)}`)],
   ];
 }
 
@@ -147,6 +186,8 @@ export async function run(options: BenchOptions = DEFAULT_OPTIONS): Promise<stri
       `Resume: a run is SIGKILLed once 2 of its ${UNITS} units have been saved (the other 2 are held open by the stand-in), then \`fanout --thread ID\` runs it to the end.`,
       `A new run's critical path is 7 model calls (${(floor / 1000).toFixed(1)} s of model time); a resume's is 5 (2 units in parallel, then supervisor and report): ${((5 * LATENCY_MS) / 1000).toFixed(1)} s.`,
       `Times are the median (min–max) of ${repeats} run${repeats === 1 ? "" : "s"}, wall clock from spawn to exit; the CLI checkpoints with durability \`sync\`. ${note}`,
+      "The CLI is the esbuild bundle in dist/cli/ (npm run build). Each repetition also times the baselines, right beside the CLI: a bare `node -e` that prints a version,",
+      "and a plain script that loads the OpenAI client from node_modules and makes one call. The local corpus (fixture, with HTML pages) is indexed before the first call, as the CLI checks it first.",
       "",
       table(["", ...stores.map((s) => s.name)], rows(results)),
     ].join("\n");

@@ -1,11 +1,15 @@
 import { z } from "zod";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import { looksSecret } from "./secrets.js";
 
 const modelSpec = z
   .string()
   .regex(/^[a-z][a-z0-9_-]*:.+$/, "a model as provider:model, e.g. openai:gpt-4.1");
 
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
+
+/** A model's context window in tokens; 0 means the known size for the model's family (src/context/budget.ts). */
+const contextTokens = z.coerce.number().int().min(0).max(10_000_000).default(0);
 
 const booleanLike = z.preprocess((value) => {
   if (typeof value !== "string") return value;
@@ -28,7 +32,7 @@ export const ConfigurationSchema = z
     max_structured_output_retries: positiveInt(10)
       .default(3)
       .describe("Attempts for a model call that must return structured output"),
-    max_concurrent_research_units: positiveInt(20)
+    max_concurrent_research_units: positiveInt(64)
       .default(5)
       .describe("Research units the supervisor may run at once, per round"),
     max_researcher_iterations: positiveInt(50)
@@ -38,13 +42,37 @@ export const ConfigurationSchema = z
       .default(10)
       .describe("Tool rounds one researcher may take before it must compress"),
     search_api: z
-      .enum(["tavily", "local", "none"])
+      .string()
+      .refine(isSearchApi)
+      .transform((value) => searchProviders(value).join(","))
       .default("tavily")
-      .describe("Where researchers search: tavily (web), local (a folder), none"),
+      .describe("Where researchers search: tavily (web), searxng (web), local (a folder), none; a list such as tavily,searxng is tried in order"),
     local_corpus_path: z
       .string()
       .default("")
-      .describe("Folder of .md/.txt/.html files searched when search_api=local"),
+      .describe("Folder of .md/.txt/.html/.pdf files searched when search_api=local"),
+    searxng_url: z
+      .string()
+      .default("")
+      .describe("Base URL of a SearXNG instance with its JSON API on, for search_api=searxng"),
+    mcp_servers: z
+      .preprocess((value) => (value && typeof value === "object" ? JSON.stringify(value) : value), z.string())
+      .default("")
+      .describe("MCP servers whose tools researchers get, as JSON (see the README)"),
+    embedding_model: z
+      .string()
+      .regex(/^$|^[a-z][a-z0-9_-]*:.+$/)
+      .default("")
+      .describe("Embedding model fanout index uses, e.g. openai:text-embedding-3-small; empty: a keyword-only index"),
+    fetch_url_enabled: booleanLike
+      .default(true)
+      .describe("Offer researchers the fetch_url tool, which reads one web page in full"),
+    allow_private_network: booleanLike
+      .default(false)
+      .describe("Let fetch_url read loopback, private, link-local and metadata addresses"),
+    max_fetch_bytes: positiveInt(100_000_000)
+      .default(5_000_000)
+      .describe("Largest page fetch_url downloads, in bytes"),
     max_search_results: positiveInt(20)
       .default(5)
       .describe("Results per query"),
@@ -67,14 +95,32 @@ export const ConfigurationSchema = z
       .max(300)
       .default(300)
       .describe("Seconds one model request may take; a request that times out is not repeated"),
+    verify_citations: z
+      .enum(["retrieved", "claims"])
+      .default("retrieved")
+      .describe("retrieved: every citation names a retrieved source; claims: also asks the summarisation model whether each cited source supports its sentence (one call per cited source)"),
     research_model: modelSpec.default("openai:gpt-4.1").describe("Model for the supervisor and researchers"),
     research_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the supervisor and researcher model, in tokens"),
+    research_model_context_tokens: contextTokens.describe("Context window of the supervisor and researcher model, in tokens; 0: the known size for its model family"),
     summarization_model: modelSpec.default("openai:gpt-4.1-mini").describe("Model that summarises search results"),
     summarization_model_max_tokens: positiveInt(200_000).default(8_192).describe("Longest reply of the summarisation model, in tokens"),
+    summarization_model_context_tokens: contextTokens.describe("Context window of the summarisation model, in tokens; 0: the known size for its model family"),
     compression_model: modelSpec.default("openai:gpt-4.1").describe("Model that compresses a researcher's findings"),
     compression_model_max_tokens: positiveInt(200_000).default(8_192).describe("Longest reply of the compression model, in tokens"),
+    compression_model_context_tokens: contextTokens.describe("Context window of the compression model, in tokens; 0: the known size for its model family"),
     final_report_model: modelSpec.default("openai:gpt-4.1").describe("Model that writes the final report"),
     final_report_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the report model, in tokens"),
+    judge_model: z
+      .union([z.literal(""), modelSpec])
+      .default("")
+      .describe("Model that scores reports in npm run eval (empty: computed scores only)"),
+    report_language: z
+      .string()
+      .trim()
+      .max(40)
+      .default("")
+      .describe("Language the report is written in, e.g. English; empty: the language of the question"),
+    final_report_model_context_tokens: contextTokens.describe("Context window of the report model, in tokens; 0: the known size for its model family"),
   })
   .strict();
 
@@ -90,8 +136,34 @@ export class ConfigurationError extends Error {
   }
 }
 
+/** Where search_api may point; a comma-separated list is tried in order. */
+export const SEARCH_PROVIDERS = ["tavily", "searxng", "local", "none"] as const;
+export type SearchProvider = (typeof SEARCH_PROVIDERS)[number];
+
+/** The providers a search_api value names, in order: "tavily, searxng" → ["tavily", "searxng"]. */
+export function searchProviders(searchApi: string): SearchProvider[] {
+  return searchApi.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean) as SearchProvider[];
+}
+
+/** One provider, or a list of distinct providers; none only on its own. */
+function isSearchApi(value: string): boolean {
+  const names = searchProviders(value);
+  if (names.length === 0 || new Set(names).size !== names.length) return false;
+  if (!names.every((name) => (SEARCH_PROVIDERS as readonly string[]).includes(name))) return false;
+  return names.length === 1 || !names.includes("none");
+}
+
+/** Accepted values that the JSON schema cannot put in words. */
+const ACCEPTED_IN_WORDS: Partial<Record<ConfigurationKey, string>> = {
+  search_api: "tavily, searxng, local or none, or a list tried in order, e.g. tavily,searxng",
+  mcp_servers: 'JSON: {"name": {"command", "args"} or {"url"}}',
+  embedding_model: "empty, or a model as provider:model",
+};
+
 /** What a key accepts, in words, for error messages and --help. */
 export function describeAccepted(key: ConfigurationKey): string {
+  const inWords = ACCEPTED_IN_WORDS[key];
+  if (inWords) return inWords;
   const field = ConfigurationSchema.shape[key];
   const json = z.toJSONSchema(field, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   if (Array.isArray(json.enum)) return `one of ${json.enum.join(", ")}`;
@@ -148,17 +220,6 @@ export function parseConfiguration(raw: Record<string, unknown>, source = "confi
   throw new ConfigurationError(`bad value ${shownValue(raw[key])} for "${key}" (${source}): expected ${describeAccepted(key)}`);
 }
 
-/** Key-like shapes: common provider prefixes, or one long unbroken run of letters and digits. */
-const SECRET_SHAPE = /^(sk|pk|rk|tvly|ghp|gho|ghs|github_pat|hf|gsk|xox[abprs])[-_]|^(?=.*\d)[A-Za-z0-9_-]{32,}$/i;
-/** Names of environment variables whose values are secrets (API keys, tokens, passwords). */
-export const SECRET_ENV_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
-
-/** True when text looks like an API key or contains the value of a secret-named environment variable. */
-export function looksSecret(text: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (SECRET_SHAPE.test(text.trim())) return true;
-  return Object.entries(env).some(([name, value]) => SECRET_ENV_NAME.test(name) && value !== undefined && value.trim().length >= 8 && text.includes(value.trim()));
-}
-
 /**
  * A value for an error message. A mistyped setting can carry a key (`--set research_model=sk-…`),
  * and error messages end up in terminals, CI logs and bug reports, so those are never echoed.
@@ -202,32 +263,71 @@ export function configurationFromPairs(pairs: string[]): Record<string, string> 
   return settings;
 }
 
-const cache = new WeakMap<object, Configuration>();
-
 /**
  * Reads the run's configuration: defaults, then FANOUT_* environment
  * variables, then the run's `configurable` (Studio, CLI), later ones winning.
  * `configurable` also carries the platform's keys, so there an unknown key is
  * an error only when it is a likely typo of a setting; --set and FANOUT_* are
  * strict.
- * Memoised per configurable object, because every node calls it.
+ * Every node calls it, and LangGraph gives each task a fresh config object, so
+ * results are memoised by the settings' values (and typo verdicts by key name).
  */
 export function readConfiguration(config?: RunnableConfig & { context?: unknown }): Configuration {
   const configurable = (config?.configurable ?? {}) as Record<string, unknown>;
-  const cached = cache.get(configurable);
-  if (cached) return cached;
   // Studio may send settings as the graph's context instead of configurable.
   const context = (config?.context && typeof config.context === "object" ? config.context : {}) as Record<string, unknown>;
   const fromRun: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries({ ...context, ...configurable })) {
-    if (value === undefined) continue;
-    if (isConfigurationKey(key)) fromRun[key] = value;
-    else if (likelyTypoOf(key)) fromRun[key] = value; // fails below, naming the key
-    // Anything else is the platform's own: thread_id, checkpoint_ns, and the dev
-    // server's request headers (user-agent, host, x-…), none of which are ours to judge.
+  for (const source of [context, configurable]) {
+    for (const key in source) {
+      const value = source[key];
+      if (value === undefined) continue;
+      if (isConfigurationKey(key) || isLikelyTypo(key)) fromRun[key] = value; // a typo fails below, naming the key
+      // Anything else is the platform's own: thread_id, checkpoint_ns, and the dev
+      // server's request headers (user-agent, host, x-…), none of which are ours to judge.
+    }
   }
-  const merged = { ...configurationFromEnv(), ...fromRun };
-  const configuration = parseConfiguration(merged, "configurable");
-  cache.set(configurable, configuration);
+  const key = cacheKey({ ...knownEnvSettings(), ...fromRun });
+  const cached = key === undefined ? undefined : parsedBySettings.get(key);
+  if (cached) return cached;
+  // Only a miss scans the whole environment, which also rejects unknown FANOUT_ variables.
+  const configuration = parseConfiguration({ ...configurationFromEnv(), ...fromRun }, "configurable");
+  if (key !== undefined) {
+    if (parsedBySettings.size >= CACHE_LIMIT) parsedBySettings.clear();
+    parsedBySettings.set(key, configuration);
+  }
   return configuration;
+}
+
+/** FANOUT_<KEY> names of the settings, looked up one by one: enumerating process.env is slow. */
+const ENV_NAMES = CONFIGURATION_KEYS.map((key) => [key, `FANOUT_${key.toUpperCase()}`] as const);
+
+function knownEnvSettings(): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const [key, name] of ENV_NAMES) {
+    const value = process.env[name];
+    if (value !== undefined) settings[key] = value;
+  }
+  return settings;
+}
+
+const CACHE_LIMIT = 256;
+const parsedBySettings = new Map<string, Configuration>();
+const typoVerdicts = new Map<string, boolean>();
+
+/** likelyTypoOf, remembered per key: the same platform keys arrive with every node call. */
+function isLikelyTypo(key: string): boolean {
+  let verdict = typoVerdicts.get(key);
+  if (verdict === undefined) {
+    verdict = likelyTypoOf(key) !== undefined;
+    if (typoVerdicts.size >= CACHE_LIMIT) typoVerdicts.clear();
+    typoVerdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+/** The raw settings as a string, or undefined when a value has no faithful JSON form. */
+function cacheKey(settings: Record<string, unknown>): string | undefined {
+  const entries = Object.entries(settings);
+  if (!entries.every(([, value]) => value === null || ["string", "number", "boolean"].includes(typeof value))) return undefined;
+  return JSON.stringify(entries);
 }

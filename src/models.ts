@@ -1,13 +1,11 @@
-import { ChatOpenAI } from "@langchain/openai";
+import { AzureChatOpenAI, ChatOpenAI } from "@langchain/openai";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { MessageContent } from "@langchain/core/messages";
 import { createHash } from "node:crypto";
 import { ConfigurationError, shownValue } from "./config.js";
 import { failFast } from "./modelFailures.js";
+import { PROVIDERS, loadProviderPackages, providerModule, registerProviderModule } from "./providers.js";
 import { shownUrl } from "./util/network.js";
-
-/** Providers Fanout can build a chat model for, and the key each one needs. */
-const PROVIDER_KEYS: Record<string, string> = { openai: "OPENAI_API_KEY" };
 
 export type ModelSpec = { provider: string; model: string };
 
@@ -17,34 +15,21 @@ export function parseModelSpec(spec: string): ModelSpec {
     throw new ConfigurationError(`model ${shownValue(spec)} is not provider:model (e.g. openai:gpt-4.1)`);
   }
   const provider = spec.slice(0, at);
-  if (!(provider in PROVIDER_KEYS)) {
-    throw new ConfigurationError(
-      `model provider ${shownValue(provider)} is not supported; use openai:<model> (OPENAI_BASE_URL reaches any OpenAI-compatible server)`,
-    );
+  if (!(provider in PROVIDERS)) {
+    throw new ConfigurationError(`model provider ${shownValue(provider)} is not supported; use one of ${Object.keys(PROVIDERS).join(", ")}`);
   }
   return { provider, model: spec.slice(at + 1) };
 }
 
-/**
- * The API key for a provider, from the environment only, so it never enters
- * state, checkpoints or configuration. A compatible local server (OPENAI_BASE_URL)
- * usually needs none, so a placeholder is sent there.
- */
-export function apiKeyFor(provider: string, env: NodeJS.ProcessEnv = process.env): string {
-  const name = PROVIDER_KEYS[provider];
-  const key = env[name]?.trim();
-  if (key) return key;
-  if (provider === "openai" && env.OPENAI_BASE_URL) return "not-needed";
-  throw new ConfigurationError(`${name} is not set (needed for ${provider} models); set it or point OPENAI_BASE_URL at a compatible server`);
-}
-
-/** Checks every model in use has what it needs, before a run starts. */
+/** Checks every model in use has what it needs, before a run starts: its keys and addresses, from the environment. */
 export function checkModelCredentials(specs: string[], env: NodeJS.ProcessEnv = process.env): void {
-  for (const spec of new Set(specs)) apiKeyFor(parseModelSpec(spec).provider, env);
+  for (const spec of new Set(specs)) PROVIDERS[parseModelSpec(spec).provider].endpoint(env);
 }
 
-/** Where OpenAI models are called when OPENAI_BASE_URL is not set. */
-const OPENAI_API_BASE_URL = "https://api.openai.com/v1";
+/** Loads the provider packages these models need; a missing one is a ConfigurationError naming it. */
+export async function loadModelProviders(specs: string[]): Promise<void> {
+  await loadProviderPackages(specs.map((spec) => parseModelSpec(spec).provider));
+}
 
 /**
  * ChatOpenAI that estimates tokens from characters: the stock count loads
@@ -52,9 +37,21 @@ const OPENAI_API_BASE_URL = "https://api.openai.com/v1";
  */
 class FanoutChatOpenAI extends ChatOpenAI {
   override async getNumTokens(content: MessageContent): Promise<number> {
-    const text = typeof content === "string" ? content : JSON.stringify(content);
-    return Math.ceil(text.length / 4);
+    return estimateTokens(content);
   }
+}
+
+class FanoutAzureChatOpenAI extends AzureChatOpenAI {
+  override async getNumTokens(content: MessageContent): Promise<number> {
+    return estimateTokens(content);
+  }
+}
+
+registerProviderModule("@langchain/openai", { ChatOpenAI: FanoutChatOpenAI, AzureChatOpenAI: FanoutAzureChatOpenAI });
+
+function estimateTokens(content: MessageContent): number {
+  const text = typeof content === "string" ? content : JSON.stringify(content);
+  return Math.ceil(text.length / 4);
 }
 
 /** `timeoutSeconds` limits one request (model_timeout_seconds); a timed-out request is not repeated. */
@@ -67,25 +64,25 @@ function fingerprint(secret: string): string {
   return createHash("sha256").update(secret).digest("hex").slice(0, 12);
 }
 
-/** The chat model a `provider:model` string names; one client per model and endpoint. */
+/**
+ * The chat model a `provider:model` string names; one client per model and endpoint. Its
+ * provider's package must be loaded first (loadModelProviders).
+ */
 export function createChatModel(spec: string, options: ChatModelOptions): BaseChatModel {
   const { provider, model } = parseModelSpec(spec);
-  const apiKey = apiKeyFor(provider);
-  const baseURL = process.env.OPENAI_BASE_URL?.trim() || undefined;
-  const cacheKey = JSON.stringify([spec, options.maxTokens, options.maxRetries, options.timeoutSeconds, baseURL, fingerprint(apiKey)]);
+  const entry = PROVIDERS[provider];
+  const endpoint = entry.endpoint(process.env);
+  const cacheKey = JSON.stringify([spec, options.maxTokens, options.maxRetries, options.timeoutSeconds, endpoint.baseURL, endpoint.extra, fingerprint(endpoint.apiKey ?? "")]);
   const cached = models.get(cacheKey);
   if (cached) return cached;
-  const chatModel = new FanoutChatOpenAI({
-    model,
-    apiKey,
+  const chatModel = entry.build(providerModule(provider), model, endpoint, {
     maxTokens: options.maxTokens,
     maxRetries: options.maxRetries ?? 3,
-    // Settings go in the fields: bindTools and withStructuredOutput build new clients from them.
-    timeout: options.timeoutSeconds * 1000,
-    onFailedAttempt: failFast(shownUrl(baseURL ?? OPENAI_API_BASE_URL), options.timeoutSeconds),
-    useResponsesApi: false,
-    configuration: baseURL ? { baseURL } : undefined,
+    timeoutMs: options.timeoutSeconds * 1000,
+    onFailedAttempt: failFast(shownUrl(endpoint.shown), options.timeoutSeconds),
   });
+  // Every client estimates tokens from characters: none may load encodings over the network.
+  chatModel.getNumTokens = async (content: MessageContent) => estimateTokens(content);
   models.set(cacheKey, chatModel);
   return chatModel;
 }

@@ -1,4 +1,8 @@
-import { SECRET_ENV_NAME } from "./config.js";
+/** Names of environment variables whose values are secrets (API keys, tokens, passwords). */
+const SECRET_ENV_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
+
+/** Key-like shapes: common provider prefixes, or one long unbroken run of letters and digits. */
+const SECRET_SHAPE = /^(sk|pk|rk|tvly|ghp|gho|ghs|github_pat|hf|gsk|xox[abprs])[-_]|^(?=.*\d)[A-Za-z0-9_-]{32,}$/i;
 
 /** What a secret is replaced with wherever text is stored or shown. */
 export const REDACTED = "[redacted]";
@@ -47,4 +51,10 @@ export function redactSecrets(text: string, secrets: readonly string[] = secretV
     }
   }
   return redacted;
+}
+
+/** True when text looks like an API key or contains a secret from the environment. */
+export function looksSecret(text: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (SECRET_SHAPE.test(text.trim())) return true;
+  return secretValues(env).some((secret) => text.includes(secret));
 }

@@ -15,10 +15,12 @@ import { ConfigurationSchema, type ConfigurationKey } from "./config.js";
 export const SettingsContextSchema = z.object(describedOnly(ConfigurationSchema.shape)).loose();
 
 function describedOnly(shape: Record<ConfigurationKey, z.ZodType>): Record<ConfigurationKey, z.ZodType> {
+  const defaults = ConfigurationSchema.parse({}) as Record<ConfigurationKey, unknown>;
   const fields = {} as Record<ConfigurationKey, z.ZodType>;
   for (const [key, field] of Object.entries(shape) as [ConfigurationKey, z.ZodType][]) {
-    const { $schema: _, ...json } = z.toJSONSchema(field, { unrepresentable: "any" });
-    fields[key] = z.unknown().optional().meta(json);
+    // What a user may type (the input side), with the default the setting takes.
+    const { $schema: _, ...json } = z.toJSONSchema(field, { io: "input", unrepresentable: "any" });
+    fields[key] = z.unknown().optional().meta({ ...json, default: defaults[key] });
   }
   return fields;
 }

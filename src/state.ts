@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { MessagesValue, ReducedValue, StateSchema } from "@langchain/langgraph";
+import { MessagesDeltaValue, ReducedValue, StateSchema } from "@langchain/langgraph";
+
+/**
+ * The field type of every conversation below. It deliberately shadows LangGraph's MessagesValue:
+ * the delta variant keeps only each step's new messages in a checkpoint and rebuilds the whole
+ * conversation from them on resume, so a run's stored bytes grow with its steps, not their square.
+ */
+const MessagesValue = MessagesDeltaValue;
 
 /** A page or document a search actually returned; the only thing a report may cite. */
 export const SourceSchema = z.object({
@@ -67,6 +74,20 @@ export const RunOutcomeSchema = z.object({
 export type RunOutcome = z.infer<typeof RunOutcomeSchema>;
 
 /**
+ * How a report's citations were checked: citations the writer made, those
+ * that name a source the run retrieved (the others are dropped), and, with
+ * verify_citations=claims, those whose source supports the sentence, and
+ * those the check could not judge.
+ */
+export const CitationCheckSchema = z.object({
+  checked: z.number().int(),
+  retrieved: z.number().int(),
+  supported: z.number().int().optional(),
+  unchecked: z.number().int().optional(),
+});
+export type CitationCheck = z.infer<typeof CitationCheckSchema>;
+
+/**
  * What research hands upwards, from a unit to the supervisor to the run: the
  * answers to the supervisor's calls, findings, raw notes, sources, and the
  * tally of its searches.
@@ -94,6 +115,8 @@ export const AgentState = new StateSchema({
   final_report: z.string().default(""),
   /** Set with final_report; a run without a report has no outcome yet. */
   outcome: RunOutcomeSchema.optional(),
+  /** Set with final_report. */
+  citation_check: CitationCheckSchema.optional(),
 });
 export type AgentStateValue = typeof AgentState.State;
 

@@ -9,7 +9,7 @@ import { reachablePostgres, redact } from "./postgres.js";
 /** Settings every CLI bench run uses: the fixture corpus, no clarifying question. */
 export const RESEARCH = ["--set", "search_api=local", "--set", `local_corpus_path=${CORPUS}`, "--set", "allow_clarification=false"];
 
-const COMPILED = path.join(ROOT, "dist", "src", "cli", "main.js");
+const COMPILED = path.join(ROOT, "dist", "cli", "main.js");
 
 function newestMtime(folder: string): number {
   let newest = 0;
@@ -21,7 +21,7 @@ function newestMtime(folder: string): number {
   return newest;
 }
 
-/** The CLI benches run bin/fanout.js, which loads dist/: rebuild it when src/ or graphs/ is newer. */
+/** The CLI benches run bin/fanout.js, which loads the bundle in dist/cli/: rebuild it when src/ or graphs/ is newer. */
 export function ensureBuilt(): void {
   let built = 0;
   try {
@@ -31,10 +31,12 @@ export function ensureBuilt(): void {
   }
   const sources = Math.max(newestMtime(path.join(ROOT, "src")), newestMtime(path.join(ROOT, "graphs")));
   if (built >= sources) return;
-  console.error("[bench] dist/ is older than src/: running the build (tsc -p tsconfig.build.json)");
+  console.error("[bench] dist/ is older than src/: running the build (tsc, then scripts/bundle.mjs)");
   const tsc = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
-  const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
-  if (result.status !== 0) throw new Error("the build failed; fix it or run `npm run build` and look at the errors");
+  for (const args of [[tsc, "-p", "tsconfig.build.json"], [path.join(ROOT, "scripts", "bundle.mjs")]]) {
+    const result = spawnSync(process.execPath, args, { cwd: ROOT, stdio: "inherit" });
+    if (result.status !== 0) throw new Error("the build failed; fix it or run `npm run build` and look at the errors");
+  }
 }
 
 /** Where a CLI bench keeps runs: a fresh embedded store, or a Postgres schema of its own. */

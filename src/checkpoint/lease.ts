@@ -1,6 +1,5 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { backendOf } from "./backend.js";
-import { acquirePostgresLease, heldPostgresLeases } from "./lease-postgres.js";
 import { acquireSqliteLease, heldSqliteLeases, type SqliteLeaseOptions } from "./lease-sqlite.js";
 import { ThreadLeaseHeldError, type ThreadLease } from "./lease-types.js";
 
@@ -21,7 +20,7 @@ export type LeaseOptions = SqliteLeaseOptions;
 export async function acquireThreadLease(saver: BaseCheckpointSaver, threadId: string, options: LeaseOptions = {}): Promise<ThreadLease> {
   const backend = backendOf(saver);
   if (backend?.kind === "sqlite") return acquireSqliteLease(backend.db, threadId, options);
-  if (backend?.kind === "postgres") return acquirePostgresLease(backend.pool, backend.schema, threadId);
+  if (backend?.kind === "postgres") return (await postgresLeases()).acquirePostgresLease(backend.pool, backend.schema, threadId);
   return acquireInProcessLease(saver, threadId);
 }
 
@@ -30,7 +29,7 @@ export async function heldThreadLeases(saver: BaseCheckpointSaver, threadIds: re
   if (threadIds.length === 0) return new Set();
   const backend = backendOf(saver);
   if (backend?.kind === "sqlite") return heldSqliteLeases(backend.db, threadIds);
-  if (backend?.kind === "postgres") return heldPostgresLeases(backend.pool, backend.schema, threadIds);
+  if (backend?.kind === "postgres") return (await postgresLeases()).heldPostgresLeases(backend.pool, backend.schema, threadIds);
   const held = inProcess.get(saver) ?? new Set<string>();
   return new Set(threadIds.filter((id) => held.has(id)));
 }
@@ -52,4 +51,9 @@ function acquireInProcessLease(saver: BaseCheckpointSaver, threadId: string): Th
       released = true;
     },
   };
+}
+
+/** pg loads only with a Postgres store, so the embedded store starts without it. */
+function postgresLeases() {
+  return import("./lease-postgres.js");
 }

@@ -1,5 +1,4 @@
 import { MemorySaver } from "@langchain/langgraph";
-import { openPostgres } from "./postgres.js";
 import { redactingSaver } from "./redact.js";
 import { openSqlite } from "./sqlite.js";
 import type { CheckpointOptions, OpenedCheckpointer } from "./types.js";
@@ -19,6 +18,10 @@ async function openStore(options: CheckpointOptions): Promise<OpenedCheckpointer
   if (options.kind === "memory") {
     return { saver: new MemorySaver(), kind: "memory", location: "memory", close: async () => {} };
   }
-  if (options.postgresUri) return openPostgres(options.postgresUri, options.schema);
+  if (options.postgresUri) {
+    // pg and the Postgres saver load only when used: the embedded store starts without them.
+    const { openPostgres } = await import("./postgres.js");
+    return openPostgres(options.postgresUri, options.schema);
+  }
   return openSqlite(options.home);
 }

@@ -11,11 +11,13 @@ import type { OpenedCheckpointer } from "./types.js";
 export const SQLITE_FILE = "checkpoints.sqlite";
 
 /**
- * FULL fsyncs the WAL on every commit, so a finished step (often a paid model call) also survives an
- * OS crash or power cut; NORMAL only survives a process crash. Measured cost of FULL: about 0.3 ms
- * per commit, 0.2-1 ms per graph step (bench/checkpoint.ts): noise next to a model call.
+ * NORMAL: in WAL mode every commit is written to the -wal file before the step goes on, so a
+ * finished step survives a crash or kill of the process; only an OS crash or power cut can lose
+ * the last commits (they are fsynced at each WAL checkpoint). FULL also fsyncs every commit,
+ * which blocked the event loop for ~10 ms per step under load (bench/profile.ts: about a third of
+ * a 16-unit run's main thread), stalling every parallel unit. See README, "Where runs are kept".
  */
-export const SQLITE_SYNCHRONOUS = "FULL";
+export const SQLITE_SYNCHRONOUS = "NORMAL";
 
 /**
  * How long a write waits for another process's write to finish. A commit holds the lock for

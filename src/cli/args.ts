@@ -9,6 +9,10 @@ export class UsageError extends Error {
   }
 }
 
+/** How `--format` prints a report: markdown (the default), one HTML page, the --json result, or a PDF of the page. */
+export const REPORT_FORMATS = ["md", "html", "json", "pdf"] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
 export type RunArgs = {
   command: "run";
   question?: string;
@@ -16,6 +20,7 @@ export type RunArgs = {
   settings: string[];
   out?: string;
   json: boolean;
+  format: ReportFormat;
   answer?: string;
   quiet: boolean;
 };
@@ -25,8 +30,10 @@ export type CliArgs =
   | { command: "help" }
   | { command: "version" }
   | { command: "threads"; json: boolean }
-  | { command: "show"; thread: string; json: boolean }
-  | { command: "prune"; olderThan?: string; thread?: string };
+  | { command: "show"; thread: string; json: boolean; format: ReportFormat; out?: string }
+  | { command: "prune"; olderThan?: string; thread?: string }
+  | { command: "export"; format: "drb"; thread?: string; out?: string }
+  | { command: "index"; folder: string; settings: string[]; json: boolean };
 
 
 export const OPTIONS = {
@@ -38,10 +45,11 @@ export const OPTIONS = {
   json: { type: "boolean" },
   answer: { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  format: { type: "string", short: "f" },
   "older-than": { type: "string" },
 } as const;
 
-const SUBCOMMANDS = new Set(["threads", "show", "prune"]);
+const SUBCOMMANDS = new Set(["threads", "show", "prune", "export"]);
 
 export function parseCliArgs(argv: string[]): CliArgs {
   let parsed;
@@ -55,6 +63,10 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (values.version) return { command: "version" };
   if (values.thread !== undefined) checkThreadId(values.thread, "--thread");
   const [first, ...rest] = positionals;
+  if (first === "index" && rest.length <= 1) {
+    if (!rest[0]?.trim()) throw new UsageError("fanout index needs a folder: fanout index <folder>");
+    return { command: "index", folder: rest[0], settings: values.set ?? [], json: values.json ?? false };
+  }
   if (first && SUBCOMMANDS.has(first) && rest.length <= 1 && !values.set) {
     return subcommand(first, rest[0], values);
   }
@@ -62,6 +74,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     throw new UsageError(`give the question as one argument in quotes (got ${positionals.length} words)`);
   }
   if (values["older-than"]) throw new UsageError("--older-than goes with `fanout prune`");
+  const format = parseFormat(values.format, values.json, values.out);
   const question = first === undefined ? undefined : first.trim();
   if (question !== undefined) checkQuestion(question);
   if (question === undefined && !values.thread) throw new UsageError('no question given: fanout "<question>" (see --help)');
@@ -71,7 +84,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     thread: values.thread,
     settings: values.set ?? [],
     out: values.out,
-    json: values.json ?? false,
+    json: values.json === true || format === "json",
+    format,
     answer: values.answer,
     quiet: values.quiet ?? false,
   };
@@ -79,18 +93,40 @@ export function parseCliArgs(argv: string[]): CliArgs {
 
 function subcommand(name: string, argument: string | undefined, values: Record<string, unknown>): CliArgs {
   const json = Boolean(values.json);
+  if (name === "export") {
+    if (values.format !== "drb") throw new UsageError("fanout export needs --format drb (DeepResearch Bench's {id, prompt, article} JSONL)");
+    const thread = (values.thread as string | undefined) ?? argument;
+    if (thread !== undefined) checkThreadId(thread, "the thread id");
+    return { command: "export", format: "drb", thread, out: values.out as string | undefined };
+  }
+  if (name !== "show" && (values.format !== undefined || values.out !== undefined)) throw new UsageError(`--format and --out do not go with \`fanout ${name}\``);
   if (name === "threads") return { command: "threads", json };
   if (name === "show") {
     const thread = argument ?? (values.thread as string | undefined);
     if (!thread) throw new UsageError("fanout show needs a thread id");
     checkThreadId(thread, "the thread id");
-    return { command: "show", thread, json };
+    const format = parseFormat(values.format as string | undefined, json, values.out as string | undefined);
+    return { command: "show", thread, json: json || format === "json", format, out: values.out as string | undefined };
   }
   const olderThan = values["older-than"] as string | undefined;
   const thread = (values.thread as string | undefined) ?? argument;
   if (!olderThan && !thread) throw new UsageError("fanout prune needs --older-than DURATION (e.g. 7d) or --thread ID");
   if (thread !== undefined) checkThreadId(thread, "the thread id");
   return { command: "prune", olderThan, thread };
+}
+
+/**
+ * `--format`: md unless given. --json prints the result object, so with html or
+ * pdf the page needs a file of its own (--out).
+ */
+function parseFormat(text: string | undefined, json: boolean | undefined, out: string | undefined): ReportFormat {
+  const format = (text?.trim().toLowerCase() || "md") as ReportFormat;
+  if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format ${JSON.stringify(text)} is not one of ${REPORT_FORMATS.join(", ")}`);
+  if (json && (format === "html" || format === "pdf") && out === undefined) {
+    throw new UsageError(`--json prints the result on stdout; with --format ${format} add --out FILE for the report`);
+  }
+  if (format === "pdf" && out === undefined) throw new UsageError("--format pdf writes a file: add --out FILE.pdf");
+  return format;
 }
 
 /** Longer than any id a person types or a uuid; a guard against pasting the wrong thing. */
@@ -131,12 +167,15 @@ Usage:
   fanout threads                     list runs (${THREAD_COLUMNS.map((column) => column.described).join(", ")})
   fanout show ID                     a run's status (and why), pending step and report
   fanout prune --older-than 7d       delete runs not updated for that long (or --thread ID)
+  fanout export --format drb         finished runs as DeepResearch Bench JSONL (or --thread ID)
+  fanout index <folder>              build or update the search index of a folder (search_api=local)
 
 Options:
   -s, --set key=value   a setting for this run (repeatable); see the README for keys
   -t, --thread ID       thread id: names a new run, or picks one to resume
   -o, --out FILE        write the report to FILE instead of stdout
       --json            print a JSON result on every outcome (status, reason, report, …)
+  -f, --format FORMAT   the report as md (default), html, json (as --json) or pdf (needs --out)
       --answer TEXT     answer the clarifying question without a prompt
   -q, --quiet           no progress on stderr
   -h, --help            this help

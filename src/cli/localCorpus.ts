@@ -1,4 +1,5 @@
-import { configurationFromEnv, parseConfiguration } from "../config.js";
+import { configurationFromEnv, parseConfiguration, searchProviders } from "../config.js";
+import { describeFolderIndex } from "../search/index/localIndex.js";
 import { createLocalSearch, describeCorpus } from "../search/local/index.js";
 
 /**
@@ -8,7 +9,9 @@ import { createLocalSearch, describeCorpus } from "../search/local/index.js";
  */
 export async function describeLocalCorpus(settings: Record<string, string>): Promise<string | undefined> {
   const configuration = parseConfiguration({ ...configurationFromEnv(), ...settings }, "--set");
-  if (configuration.search_api !== "local") return undefined;
+  if (!searchProviders(configuration.search_api).includes("local")) return undefined;
+  const indexed = describeFolderIndex(configuration.local_corpus_path);
+  if (indexed) return `local index: ${indexed}`;
   // The index was built by the preflight; this only re-checks the folder for changes.
   return `local corpus: ${describeCorpus(await createLocalSearch(configuration.local_corpus_path).summary())}`;
 }

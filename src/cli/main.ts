@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { packageRoot } from "../util/packageRoot.js";
 import { describeError, rootErrors } from "../util/errors.js";
-import { ConfigurationError, configurationFromPairs } from "../config.js";
 import { CheckpointConfigError } from "../checkpoint/errors.js";
 import { HELP, parseCliArgs, UsageError, type CliArgs } from "./args.js";
 import { EXIT, processIo, type CliIo } from "./io.js";
@@ -27,9 +26,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.stdout.write(`${version()}\n`);
       return EXIT.ok;
     }
+    if (args.command === "index") return await (await import("./indexCommand.js")).indexCommand(args, io);
     // The graph, models and stores load only now: --help and bad arguments answer at once.
-    if (args.command === "run" && args.out !== undefined) await checkReportPath(args.out);
-    const { preflight } = await import("./run.js");
+    if ((args.command === "run" || args.command === "show" || args.command === "export") && args.out !== undefined) await checkReportPath(args.out);
+    if (args.command === "run" || args.command === "show") (await import("./reportFormat.js")).checkFormat(args.format);
+    const { preflight, configurationFromPairs } = await import("./run.js");
     if (args.command === "run" && args.question) await preflight(configurationFromPairs(args.settings));
     const { checkpointOptionsFromEnv, openCheckpointer } = await import("../checkpoint/index.js");
     const opened = await openCheckpointer(checkpointOptionsFromEnv(process.env));
@@ -37,13 +38,15 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return await dispatch(args, opened.saver, io);
     } finally {
       await opened.close();
+      // MCP servers a run started (child processes, connections) would keep the process alive.
+      await (await import("../mcp/tools.js")).closeMcpClients();
     }
   } catch (error) {
     return reportError(error, io);
   }
 }
 
-async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>, saver: BaseCheckpointSaver, io: CliIo): Promise<number> {
+async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" | "index" }>, saver: BaseCheckpointSaver, io: CliIo): Promise<number> {
   const { runCommand } = await import("./run.js");
   const { pruneCommand, showCommand, threadsCommand } = await import("./threads.js");
   switch (args.command) {
@@ -52,9 +55,11 @@ async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>,
     case "threads":
       return threadsCommand(saver, io, args.json);
     case "show":
-      return showCommand(saver, io, args.thread, args.json);
+      return showCommand(saver, io, args);
     case "prune":
       return pruneCommand(saver, io, args.olderThan, args.thread);
+    case "export":
+      return (await import("./export.js")).exportCommand(saver, io, args.thread, args.out);
   }
 }
 
@@ -62,7 +67,7 @@ async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>,
 function isUsageProblem(error: unknown): boolean {
   return (
     error instanceof UsageError ||
-    error instanceof ConfigurationError ||
+    (error instanceof Error && error.name === "ConfigurationError") || // by name: config.js (zod) loads only for a run
     error instanceof CheckpointConfigError ||
     (error instanceof Error && (error.name === "LocalCorpusError" || error.name === "ThreadLeaseHeldError"))
   );

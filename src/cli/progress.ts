@@ -16,6 +16,8 @@ export class RunProgress {
   unitsStarted = 0;
   unitsFinished = 0;
   toolErrors = 0;
+  /** Model calls that needed a fallback, by kind (tool_calling, json_in_text, …), for --json counts. */
+  readonly modelFallbacks: Record<string, number> = {};
   readonly sources = new Set<string>();
   /** Milliseconds spent in each stage, for --json timings. */
   readonly stageTimings: Record<string, number> = {};
@@ -76,6 +78,9 @@ export class RunProgress {
         break;
       case "step_degraded":
         this.emit(`${event.step}: ${event.detail}`);
+        break;
+      case "model_fallback":
+        this.modelFallbacks[event.fallback] = (this.modelFallbacks[event.fallback] ?? 0) + 1;
         break;
     }
   }

@@ -37,9 +37,9 @@ async function writable(target: string): Promise<boolean> {
  * Writes the finished report to `--out`. When that fails (the folder went away, the
  * disk filled up), says so and how to print the report kept in the thread, and returns the problem.
  */
-export async function writeReportFile(out: string, report: string, threadId: string, io: CliIo): Promise<string | undefined> {
+export async function writeReportFile(out: string, report: string | Uint8Array, threadId: string, io: CliIo): Promise<string | undefined> {
   try {
-    await writeFile(out, report, "utf8");
+    await writeFile(out, report);
     return undefined;
   } catch (error) {
     const problem = `cannot write the report to ${out}: ${describeError(error)}`;

@@ -4,16 +4,20 @@ import { HumanMessage } from "@langchain/core/messages";
 import { Command, RunControl, isGraphDrained, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 import { acquireThreadLease } from "../checkpoint/index.js";
-import { configurationFromEnv, configurationFromPairs, parseConfiguration, type Configuration } from "../config.js";
-import { checkModelCredentials } from "../models.js";
+import { configurationFromEnv, configurationFromPairs, parseConfiguration, searchProviders, type Configuration } from "../config.js";
+import { parseMcpServers } from "../mcp/config.js";
+import { checkModelCredentials, loadModelProviders } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
+import { describeFolderIndex } from "../search/index/localIndex.js";
 import { createLocalSearch } from "../search/local/index.js";
 import type { RunOutcome, Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
+import { countOf } from "../util/plural.js";
 import { describeLocalCorpus } from "./localCorpus.js";
 import { RunProgress, renderProgress } from "./progress.js";
 import { writeReportFile } from "./reportFile.js";
+import { formatReport } from "./reportFormat.js";
 import { resumeCommand, writeResult } from "./result.js";
 import { countFinishedUnits, questionIn, readThreadState } from "./threadState.js";
 import { readRunMetadata, settingsToKeep, withRunMetadata, type RunMetadata } from "./runMetadata.js";
@@ -22,7 +26,12 @@ import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
 
+export { configurationFromPairs };
+
 type Graph = ReturnType<typeof buildDeepResearcher>;
+
+/** One thread being run by this invocation: what the run's steps and its result all need. */
+type ThreadRun = { graph: Graph; threadId: string; args: RunArgs; io: CliIo };
 
 /** How long the first Ctrl-C waits for the steps in flight to finish and save before cutting them off. */
 const DRAIN_GRACE_MS = 5_000;
@@ -30,16 +39,16 @@ const DRAIN_GRACE_MS = 5_000;
 /** Checks settings, keys and search before any work starts, so mistakes cost nothing. */
 export async function preflight(settings: Record<string, string>): Promise<Configuration> {
   const configuration = parseConfiguration({ ...configurationFromEnv(), ...settings }, "--set");
-  checkModelCredentials([
-    configuration.research_model,
-    configuration.summarization_model,
-    configuration.compression_model,
-    configuration.final_report_model,
-  ]);
+  const models = [configuration.research_model, configuration.summarization_model, configuration.compression_model, configuration.final_report_model];
+  checkModelCredentials(models);
+  await loadModelProviders(models);
   createSearchBackend(configuration);
+  parseMcpServers(configuration.mcp_servers);
   // A missing or empty folder would otherwise only show as failed searches and a report with no sources.
   // The index built here is cached in-process, so the run's first search reuses it.
-  if (configuration.search_api === "local") await createLocalSearch(configuration.local_corpus_path).documentCount();
+  // A folder with a `fanout index` index is searched there, so it is not read now.
+  const local = searchProviders(configuration.search_api).includes("local");
+  if (local && !describeFolderIndex(configuration.local_corpus_path)) await createLocalSearch(configuration.local_corpus_path).documentCount();
   return configuration;
 }
 
@@ -67,11 +76,12 @@ async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointS
   run.settings = settings;
   const graph = buildDeepResearcher({ checkpointer: withRunMetadata(saver, run) });
   const threadConfig = { configurable: { thread_id: threadId } };
+  const thread: ThreadRun = { graph, threadId, args, io };
   if (existing) {
     const state = await graph.getState(threadConfig);
     // A finished run only prints its stored report: no settings or corpus need to work for that.
     // (Tasks left over mean its last step's results were saved but not yet checkpointed: resume.)
-    if (state.tasks.length === 0 && state.values.final_report) return printResult(graph, threadId, io, args, new RunProgress());
+    if (state.tasks.length === 0 && state.values.final_report) return printResult(thread, new RunProgress());
     // A new run's settings were checked by main before the store opened; a resume's are checked here.
     await preflight(settings);
     io.stderr.write(`resuming thread ${threadId}: ${await describeSkipped(graph, threadId)}\n`);
@@ -81,22 +91,19 @@ async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointS
   const input = args.question ? { messages: [new HumanMessage(args.question)] } : null;
   const tracing = startTracing();
   try {
-    return await execute(graph, threadId, input, settings, args, io, { callbacks: tracing?.callbacks, leaseLost });
+    return await execute(thread, input, { settings, callbacks: tracing?.callbacks, leaseLost });
   } finally {
     await tracing?.finish(io.stderr);
   }
 }
 
 async function execute(
-  graph: Graph,
-  threadId: string,
+  thread: ThreadRun,
   firstInput: unknown,
-  settings: Record<string, string>,
-  args: RunArgs,
-  io: CliIo,
-  run: { callbacks?: Callbacks; leaseLost: AbortSignal },
+  run: { settings: Record<string, string>; callbacks?: Callbacks; leaseLost: AbortSignal },
 ): Promise<number> {
-  const corpus = await describeLocalCorpus(settings);
+  const { graph, threadId, args, io } = thread;
+  const corpus = await describeLocalCorpus(run.settings);
   const progress = new RunProgress();
   const view = args.quiet ? undefined : renderProgress(progress, io.stderr);
   if (corpus) progress.note(corpus);
@@ -139,7 +146,7 @@ async function execute(
         break;
       }
       const stream = await graph.stream(input as never, {
-        configurable: { thread_id: threadId, ...settings },
+        configurable: { thread_id: threadId, ...run.settings },
         streamMode: ["updates", "custom"],
         subgraphs: true,
         durability: "sync",
@@ -151,11 +158,14 @@ async function execute(
       for await (const [namespace, mode, data] of stream as AsyncIterable<[string[], string, unknown]>) {
         progress.observe(namespace, mode, data);
       }
-      if (control.drainRequested) return interrupted(threadId, io, args);
+      // The drain may have let the last step finish: then the run is done, not interrupted.
+      if (control.drainRequested && (await graph.getState({ configurable: { thread_id: threadId } })).next.length > 0) {
+        return interrupted(thread, stopRendering);
+      }
       input = undefined;
     }
   } catch (error) {
-    if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(threadId, io, args, stopRendering);
+    if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(thread, stopRendering);
     const failed = new RunFailed(threadId, run.leaseLost.aborted ? run.leaseLost.reason : error);
     if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: failed.message, resume: resumeCommand(threadId) });
     throw failed;
@@ -164,7 +174,7 @@ async function execute(
     stopRendering();
     stopSignals();
   }
-  return printResult(graph, threadId, io, args, progress);
+  return printResult(thread, progress);
 }
 
 /** A run that stopped on an error; every step finished before it is saved. */
@@ -178,8 +188,8 @@ export class RunFailed extends Error {
   }
 }
 
-function interrupted(threadId: string, io: CliIo, args: RunArgs, stopRendering?: () => void): number {
-  stopRendering?.();
+function interrupted({ threadId, io, args }: ThreadRun, stopRendering: () => void): number {
+  stopRendering();
   io.stderr.write(`resume with: fanout --thread ${threadId}\n`);
   if (args.json) writeResult(io, { thread_id: threadId, status: "interrupted", reason: "stopped by a signal (Ctrl-C or SIGTERM)", resume: resumeCommand(threadId) });
   return EXIT.interrupted;
@@ -190,10 +200,16 @@ export async function pendingQuestion(graph: Graph, threadId: string): Promise<s
   return questionIn(await graph.getState({ configurable: { thread_id: threadId } }));
 }
 
+/** Asks on the terminal; Ctrl-C at the prompt is no answer, so the run waits for one rather than failing. */
 async function ask(question: string, io: CliIo): Promise<string> {
   const rl = createInterface({ input: io.stdin, output: io.stderr });
+  const cancel = new AbortController();
+  rl.on("SIGINT", () => cancel.abort());
   try {
-    return (await rl.question(`\n${question}\n> `)).trim();
+    return (await rl.question(`\n${question}\n> `, { signal: cancel.signal })).trim();
+  } catch (error) {
+    if (cancel.signal.aborted) return "";
+    throw error;
   } finally {
     rl.close();
   }
@@ -204,16 +220,19 @@ export async function describeSkipped(graph: Graph, threadId: string): Promise<s
   const state = await readThreadState(graph, threadId);
   const next = state.next.join(", ") || "the end";
   const units = countFinishedUnits(state);
-  return `${units} research unit${units === 1 ? "" : "s"} already finished; continuing at ${next}`;
+  return `${countOf(units, "research unit")} already finished; continuing at ${next}`;
 }
 
-async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunArgs, progress: RunProgress): Promise<number> {
-  const { values } = await graph.getState({ configurable: { thread_id: threadId } });
+async function printResult({ graph, threadId, io, args }: ThreadRun, progress: RunProgress): Promise<number> {
+  const { values, metadata } = await graph.getState({ configurable: { thread_id: threadId } });
   const report = String(values.final_report ?? "");
   const sources = (values.sources ?? []) as Source[];
   // Runs finished before outcomes were recorded count as done.
   const outcome = (values.outcome as RunOutcome | undefined) ?? { status: "done", reason: "" };
-  const writeProblem = args.out ? await writeReportFile(args.out, report, threadId, io) : undefined;
+  const page = { threadId, question: readRunMetadata(metadata)?.question };
+  const formatted = args.format === "json" ? report : await formatReport(report, args.format, page).catch((error: unknown) => error as Error);
+  if (formatted instanceof Error) return formatFailed(formatted, threadId, io, args);
+  const writeProblem = args.out ? await writeReportFile(args.out, formatted, threadId, io) : undefined;
   if (writeProblem) {
     if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: writeProblem, resume: resumeCommand(threadId) });
     return EXIT.failed;
@@ -225,11 +244,14 @@ async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunA
       reason: outcome.reason,
       report,
       sources,
-      counts: { units: progress.unitsFinished || (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors },
+      // Units whose findings reached the report, whichever process ran them.
+      counts: { units: (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors, model_fallbacks: progress.modelFallbacks },
+      citations: values.citation_check,
       timings: { total_ms: progress.elapsedMs(), stages_ms: progress.stageTimings },
     });
   } else if (!args.out) {
-    io.stdout.write(report.endsWith("\n") ? report : `${report}\n`);
+    const text = String(formatted);
+    io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   } else {
     io.stderr.write(`report written to ${args.out}\n`);
   }
@@ -238,4 +260,12 @@ async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunA
     return EXIT.partial;
   }
   return EXIT.ok;
+}
+
+/** A report that could not be put in the asked format (Chromium failed) is still kept in the thread. */
+function formatFailed(error: Error, threadId: string, io: CliIo, args: RunArgs): number {
+  const problem = `cannot render the report as ${args.format}: ${describeError(error)}`;
+  io.stderr.write(`fanout: ${problem}\nthe report is saved in thread ${threadId}; print it with: fanout show ${threadId}\n`);
+  if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: problem, resume: resumeCommand(threadId) });
+  return EXIT.failed;
 }

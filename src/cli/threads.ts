@@ -1,13 +1,16 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 import { compactStore, deleteIdleThread, heldThreadLeases, listThreads, type Compaction, type ThreadSummary } from "../checkpoint/index.js";
-import { parseDuration, UsageError } from "./args.js";
+import { parseDuration, UsageError, type CliArgs } from "./args.js";
+import { writeReportFile } from "./reportFile.js";
+import { formatReport } from "./reportFormat.js";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
 import { readRunMetadata } from "./runMetadata.js";
 import { THREAD_COLUMNS } from "./threadColumns.js";
 import { countFinishedUnits, readThreadState, threadStatus, type ThreadStatus } from "./threadState.js";
 import { describeError } from "../util/errors.js";
+import { countOf } from "../util/plural.js";
 
 type ThreadView = {
   thread_id: string;
@@ -22,6 +25,7 @@ type ThreadView = {
 };
 
 type Graph = ReturnType<typeof buildDeepResearcher>;
+type ShowArgs = Extract<CliArgs, { command: "show" }>;
 
 /** One thread's view, and its state values, from a single read of its state. */
 async function viewThread(graph: Graph, thread: ThreadSummary): Promise<{ view: ThreadView; values: Record<string, unknown> }> {
@@ -66,16 +70,21 @@ export async function threadsCommand(saver: BaseCheckpointSaver, io: CliIo, json
   return EXIT.ok;
 }
 
-/** `fanout show ID`: status, pending step, and the report when there is one. */
-export async function showCommand(saver: BaseCheckpointSaver, io: CliIo, threadId: string, json: boolean): Promise<number> {
+/**
+ * `fanout show ID`: status, pending step, and the report when there is one.
+ * With --format html or pdf, or --out, only the report is written, in that format.
+ */
+export async function showCommand(saver: BaseCheckpointSaver, io: CliIo, args: ShowArgs): Promise<number> {
+  const { thread: threadId, json } = args;
   const threads = await listThreads(saver);
   const found = threads.find((t) => t.thread_id === threadId);
   if (!found) throw new UsageError(`no thread ${threadId}`);
   const { view, values } = await viewThread(buildDeepResearcher({ checkpointer: saver }), found);
   await markRunning(saver, [view]);
   const report = String(values.final_report ?? "");
+  if ((args.format !== "md" && args.format !== "json") || args.out !== undefined) return writeReportOnly(report, view, io, args);
   if (json) {
-    io.stdout.write(`${JSON.stringify({ ...view, report }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ ...view, report, citations: values.citation_check }, null, 2)}\n`);
     return EXIT.ok;
   }
   io.stdout.write(
@@ -92,6 +101,21 @@ export async function showCommand(saver: BaseCheckpointSaver, io: CliIo, threadI
       "",
     ].join("\n"),
   );
+  return EXIT.ok;
+}
+
+/** `show --format html|pdf` or `--out`: the report alone; a thread with none yet is an error, not an empty page. */
+async function writeReportOnly(report: string, view: ThreadView, io: CliIo, args: ShowArgs): Promise<number> {
+  if (!report) throw new UsageError(`thread ${view.thread_id} has no report yet (status: ${view.status})`);
+  const formatted = await formatReport(report, args.format === "json" ? "md" : args.format, { threadId: view.thread_id, question: view.question });
+  if (args.json) io.stdout.write(`${JSON.stringify({ ...view, report }, null, 2)}\n`);
+  if (args.out === undefined) {
+    io.stdout.write(String(formatted));
+    return EXIT.ok;
+  }
+  const problem = await writeReportFile(args.out, formatted, view.thread_id, io);
+  if (problem) return EXIT.failed;
+  io.stderr.write(`report written to ${args.out}\n`);
   return EXIT.ok;
 }
 
@@ -114,8 +138,8 @@ export async function pruneCommand(saver: BaseCheckpointSaver, io: CliIo, olderT
     if (outcome === "running") running.push(thread.thread_id);
     if (outcome === "deleted") deleted += 1;
   }
-  io.stderr.write(`deleted ${deleted} thread${deleted === 1 ? "" : "s"} not updated since ${new Date(cutoff).toISOString()}\n`);
-  if (running.length > 0) io.stderr.write(`skipped ${running.length} running thread${running.length === 1 ? "" : "s"}: ${running.join(", ")}\n`);
+  io.stderr.write(`deleted ${countOf(deleted, "thread")} not updated since ${new Date(cutoff).toISOString()}\n`);
+  if (running.length > 0) io.stderr.write(`skipped ${countOf(running.length, "running thread")}: ${running.join(", ")}\n`);
   if (deleted > 0) compact(saver, io);
   return EXIT.ok;
 }

@@ -33,7 +33,8 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
   if (!TRACING_SWITCHES.some((name) => env[name] === "true")) return undefined;
   const endpoint = shownUrl(env.LANGSMITH_ENDPOINT?.trim() || env.LANGCHAIN_ENDPOINT?.trim() || LANGSMITH_API_URL);
   const closing = new AbortController();
-  const failures: string[] = [];
+  /** Why the first upload was lost; only that one is reported. */
+  let firstFailure: string | undefined;
 
   const upload: typeof fetch = async (input, init) => {
     // After the deadline, nothing more is tried.
@@ -41,7 +42,7 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
     try {
       return await fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, closing.signal]) : closing.signal });
     } catch (error) {
-      failures.push(unreachableReason(error) ?? (isAbort(error) ? `no answer within ${UPLOAD_TIMEOUT_MS / 1000} s` : "network error"));
+      firstFailure ??= unreachableReason(error) ?? (isAbort(error) ? `no answer within ${UPLOAD_TIMEOUT_MS / 1000} s` : "network error");
       return dropped();
     }
   };
@@ -52,8 +53,8 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): Tracing | un
     async finish(stderr) {
       const flushed = await settlesWithin(client.awaitPendingTraceBatches(), FLUSH_DEADLINE_MS);
       closing.abort();
-      if (!flushed) failures.push(`no answer within ${FLUSH_DEADLINE_MS / 1000} s of the run's end`);
-      if (failures.length > 0) stderr.write(`fanout: traces could not be sent to LangSmith at ${endpoint} (${failures[0]}); the run itself is not affected\n`);
+      if (!flushed) firstFailure ??= `no answer within ${FLUSH_DEADLINE_MS / 1000} s of the run's end`;
+      if (firstFailure) stderr.write(`fanout: traces could not be sent to LangSmith at ${endpoint} (${firstFailure}); the run itself is not affected\n`);
     },
   };
 }

@@ -1,7 +1,9 @@
 import { HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
-import { createChatModel } from "../models.js";
+import { contextBudget, roleModel } from "../context/budget.js";
+import { estimateMessages, fitByRelevance } from "../context/fit.js";
+import { withinContext } from "../context/retry.js";
 import { renderPrompt } from "../prompts.js";
 import { emitProgress } from "../progress.js";
 import { keepRetrievedUrls } from "../report/citations.js";
@@ -63,19 +65,30 @@ function unitFailed(state: ResearcherStateValue, reason: string) {
 
 async function compressOrFallBack(state: ResearcherStateValue, rawNotes: string, config: LangGraphRunnableConfig): Promise<string> {
   const configuration = readConfiguration(config);
-  const model = createChatModel(configuration.compression_model, { maxTokens: configuration.compression_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
-  const messages = [
-    new SystemMessage(renderPrompt("compress_research", { date: today() })),
-    ...state.researcher_messages,
-    new HumanMessage(renderPrompt("compress_research_request", { research_topic: state.research_topic })),
-  ];
+  const model = await roleModel(configuration, "compression");
+  const { inputTokens } = contextBudget(configuration, "compression");
   try {
-    const text = messageText(await model.invoke(messages, { signal: config.signal })).trim();
+    const compress = async (tokens: number) => messageText(await model.invoke(compressionMessages(state, rawNotes, tokens), { signal: config.signal })).trim();
+    const text = await withinContext(inputTokens, compress, "compress_research");
     if (text) return text;
   } catch (error) {
     if (config.signal?.aborted) throw error;
   }
   return `Findings for "${state.research_topic}" (uncompressed: the compression model failed):\n\n${truncateText(rawNotes, RAW_NOTES_FALLBACK_CHARACTERS)}`;
+}
+
+/**
+ * What the compression model reads: the researcher's conversation, or when that is over the
+ * budget, its raw notes fitted to it by relevance to the unit's topic.
+ */
+function compressionMessages(state: ResearcherStateValue, rawNotes: string, budgetTokens: number): BaseMessage[] {
+  const system = new SystemMessage(renderPrompt("compress_research", { date: today() }));
+  const request = new HumanMessage(renderPrompt("compress_research_request", { research_topic: state.research_topic }));
+  const whole = [system, ...state.researcher_messages, request];
+  if (estimateMessages(whole) <= budgetTokens) return whole;
+  const room = Math.max(0, budgetTokens - estimateMessages([system, request]) - 50);
+  const notes = fitByRelevance(rawNotes, state.research_topic, room);
+  return [system, new HumanMessage(`${state.research_topic}\n\nThe researcher's notes (the parts most relevant to the assignment):\n\n${notes}`), request];
 }
 
 /** The text of every tool result and researcher reply: the unit's raw material. */

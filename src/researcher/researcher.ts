@@ -1,19 +1,27 @@
-import { AIMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
-import { createChatModel } from "../models.js";
+import { contextBudget, estimateTokens, roleModel } from "../context/budget.js";
+import { fitConversation } from "../context/fit.js";
+import { withinContext } from "../context/retry.js";
 import { renderPrompt } from "../prompts.js";
 import type { ResearcherStateValue } from "../state.js";
+import { emitProgress } from "../progress.js";
 import { today } from "../util/dates.js";
+import { isSearchTool } from "../search/tool.js";
+import { toolCallsOf } from "../util/messages.js";
+import { truncateText } from "../util/text.js";
+import { withToolCallsFromText } from "../util/textToolCalls.js";
 import type { Toolbox } from "./toolbox.js";
 
 /** One researcher turn: the model reads what it has and picks its next tool calls. */
 export function createResearcher(toolbox: Toolbox) {
   return async function researcher(state: ResearcherStateValue, config: LangGraphRunnableConfig) {
     const configuration = readConfiguration(config);
-    const tools = toolbox.toolsFor(configuration);
-    const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
+    const tools = await toolbox.toolsFor(configuration, config);
+    const model = await roleModel(configuration, "research");
+    const { inputTokens } = contextBudget(configuration, "research");
     const system = renderPrompt("researcher", {
       date: today(),
       tool_list: describeTools(tools),
@@ -22,10 +30,11 @@ export function createResearcher(toolbox: Toolbox) {
     // The assignment opens the conversation on the first turn.
     const opening = state.researcher_messages.length === 0 ? [new HumanMessage(state.research_topic)] : [];
     const history = [...state.researcher_messages, ...opening];
-    const reply = await model
-      .bindTools!(tools)
-      .invoke([new SystemMessage(system), ...history], { signal: config.signal })
-      .catch((error: unknown) => researchStopped(error, config));
+    const bound = model.bindTools!(tools);
+    // Within the budget, older search results are cut for this call; the stored conversation keeps them.
+    const turn = (tokens: number) => bound.invoke([new SystemMessage(system), ...fitConversation(history, tokens - estimateTokens(system))], { signal: config.signal });
+    const answer = await withinContext(inputTokens, turn, "researcher").catch((error: unknown) => researchStopped(error, config));
+    const reply = readToolCalls(answer, tools, state, config);
     return {
       researcher_messages: [...opening, reply],
       tool_call_iterations: state.tool_call_iterations + 1,
@@ -45,6 +54,25 @@ function researchStopped(error: unknown, config: LangGraphRunnableConfig): AIMes
   if (config.signal?.aborted) throw error;
   const reason = error instanceof Error ? error.message : String(error);
   return new AIMessage({ content: `Research stopped: the model failed (${reason}).`, name: RESEARCH_FAILED });
+}
+
+/**
+ * The turn's tool calls, also those a weak model wrote as text. A first turn with none (a
+ * model that does not call tools) searches the unit's topic itself, so the unit still has
+ * sources; its text is kept, and compressed with the results into the unit's findings.
+ */
+function readToolCalls(answer: BaseMessage, tools: StructuredToolInterface[], state: ResearcherStateValue, config: LangGraphRunnableConfig): BaseMessage {
+  if (answer.name === RESEARCH_FAILED || toolCallsOf(answer).length > 0) return answer;
+  const recovered = withToolCallsFromText(answer, tools.map((tool) => tool.name));
+  if (recovered) {
+    emitProgress(config, { type: "model_fallback", call: "researcher", fallback: "tool_calls_in_text" });
+    return recovered;
+  }
+  const search = tools.find(isSearchTool);
+  if (state.tool_call_iterations > 0 || !search) return answer;
+  emitProgress(config, { type: "model_fallback", call: "researcher", fallback: "topic_searched" });
+  const call = { name: search.name, args: { queries: [truncateText(state.research_topic.replace(/\s+/g, " ").trim(), 300)] }, id: `call_topic_${state.tool_call_id}`.slice(0, 64), type: "tool_call" as const };
+  return new AIMessage({ content: (answer as AIMessage).content, tool_calls: [call] });
 }
 
 function describeTools(tools: StructuredToolInterface[]): string {

@@ -32,7 +32,7 @@ export function createResearcherTools(toolbox: Toolbox) {
     const calls = toolCallsOf(state.researcher_messages.at(-1));
     const goto = nextResearcherStep(calls.map((call) => call.name), state.tool_call_iterations, configuration.max_react_tool_calls);
     if (calls.length === 0) return new Command({ goto });
-    const tools = new Map(toolbox.toolsFor(configuration).map((tool) => [tool.name, tool]));
+    const tools = new Map((await toolbox.toolsFor(configuration)).map((tool) => [tool.name, tool]));
     const timeoutMs = configuration.tool_timeout_seconds * 1000;
     const replies = await Promise.all(calls.map((call) => runToolCall(call, tools, timeoutMs, config)));
     const sources = replies.flatMap(sourcesOf);

@@ -23,7 +23,9 @@ export async function runToolCall(
   // A search summarises many pages at once, each listening on this signal.
   setMaxListeners(100, signal);
   try {
-    const result: unknown = await tool.invoke({ ...call, type: "tool_call" }, { ...config, signal });
+    // A tool's config keeps `configurable` but not the stream writer, which LangGraph's getWriter() also looks for there.
+    const configurable = config.writer ? { ...config.configurable, writer: config.writer } : config.configurable;
+    const result: unknown = await tool.invoke({ ...call, type: "tool_call" }, { ...config, configurable, signal });
     return ToolMessage.isInstance(result) ? result : new ToolMessage({ content: String(result), tool_call_id: call.id ?? "", name: call.name });
   } catch (error) {
     if (config.signal?.aborted) throw error;

@@ -3,7 +3,10 @@ import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messa
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { Command, GraphValueError, interrupt } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
-import { createChatModel } from "../models.js";
+import { contextBudget, roleModel } from "../context/budget.js";
+import { keepEnd } from "../context/fit.js";
+import { withinContext } from "../context/retry.js";
+import { SCOPING_PROMPT_TOKENS } from "./writeResearchBrief.js";
 import { renderPrompt } from "../prompts.js";
 import type { AgentStateValue } from "../state.js";
 import { today } from "../util/dates.js";
@@ -35,11 +38,15 @@ export async function clarifyWithUser(state: AgentStateValue, config: LangGraphR
   if (!configuration.allow_clarification || alreadyClarified(state)) {
     return new Command({ goto: "write_research_brief" });
   }
-  const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
-  const prompt = renderPrompt("clarify_with_user", { messages: formatConversation(state.messages), date: today() });
+  const model = await roleModel(configuration, "research");
+  const conversation = formatConversation(state.messages);
+  const decide = (tokens: number) => {
+    const prompt = renderPrompt("clarify_with_user", { messages: keepEnd(conversation, tokens - SCOPING_PROMPT_TOKENS), date: today() });
+    return invokeStructured(model, ClarifyWithUserSchema, "ClarifyWithUser", [new HumanMessage(prompt)], configuration.max_structured_output_retries, config.signal);
+  };
   let decision: z.infer<typeof ClarifyWithUserSchema>;
   try {
-    decision = await invokeStructured(model, ClarifyWithUserSchema, "ClarifyWithUser", [new HumanMessage(prompt)], configuration.max_structured_output_retries, config.signal);
+    decision = await withinContext(contextBudget(configuration, "research").inputTokens, decide, "clarify_with_user");
   } catch (error) {
     // A model that answered but cannot decide should not stop the research: go on without
     // asking, and say so. A model that did not answer at all fails the run, which can resume.

@@ -3,13 +3,18 @@ import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { Overwrite } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
-import { createChatModel } from "../models.js";
+import { contextBudget, roleModel } from "../context/budget.js";
+import { keepEnd } from "../context/fit.js";
+import { withinContext } from "../context/retry.js";
 import { renderPrompt } from "../prompts.js";
 import { NO_SEARCHES, type AgentStateValue } from "../state.js";
 import { today } from "../util/dates.js";
 import { formatConversation, messageText } from "../util/messages.js";
 import { invokeStructured, UnusableReply } from "../util/structured.js";
 import { emitProgress } from "../progress.js";
+
+/** A scoping prompt without the conversation, plus the JSON-in-text instruction a weak model gets, in tokens. */
+export const SCOPING_PROMPT_TOKENS = 800;
 
 export const ResearchQuestionSchema = z.object({
   research_brief: z.string().min(1),
@@ -41,10 +46,14 @@ export async function writeResearchBrief(state: AgentStateValue, config: LangGra
 
 async function draftBrief(state: AgentStateValue, config: LangGraphRunnableConfig): Promise<string> {
   const configuration = readConfiguration(config);
-  const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
-  const prompt = renderPrompt("research_brief", { messages: formatConversation(state.messages), date: today() });
+  const model = await roleModel(configuration, "research");
+  const conversation = formatConversation(state.messages);
+  const draft = (tokens: number) => {
+    const prompt = renderPrompt("research_brief", { messages: keepEnd(conversation, tokens - SCOPING_PROMPT_TOKENS), date: today() });
+    return invokeStructured(model, ResearchQuestionSchema, "ResearchQuestion", [new HumanMessage(prompt)], configuration.max_structured_output_retries, config.signal);
+  };
   try {
-    const reply = await invokeStructured(model, ResearchQuestionSchema, "ResearchQuestion", [new HumanMessage(prompt)], configuration.max_structured_output_retries, config.signal);
+    const reply = await withinContext(contextBudget(configuration, "research").inputTokens, draft, "write_research_brief");
     return reply.research_brief.trim();
   } catch (error) {
     // A model that answered with no usable brief: the user's own words are the brief, and the

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { ConfigurationError } from "../config.js";
+import { searchIndex } from "./index/localIndex.js";
 import { createLocalSearch } from "./local/index.js";
 import type { SearchBackend } from "./types.js";
 
@@ -14,8 +15,12 @@ export function createLocalBackend(corpusPath: string): SearchBackend {
     description:
       "Search the local document collection. Give one or more focused keyword queries; each returns the best matching documents with their titles, file URLs and text.",
     async search(query, maxResults) {
+      // The index `fanout index` built, when there is one; else the folder itself.
+      const indexed = await searchIndex(local.folder, query, maxResults);
+      if (indexed && "hits" in indexed) return indexed.hits.map(({ url, title, content }) => ({ url, title, content, answeredBy: indexed.note && `local index (${indexed.note})` }));
       const hits = await local.search(query, { maxResults });
-      return hits.map(({ url, title, content }) => ({ url, title, content }));
+      const answeredBy = indexed ? `local folder search (${indexed.unavailable})` : undefined;
+      return hits.map(({ url, title, content }) => ({ url, title, content, answeredBy }));
     },
   };
 }

@@ -1,6 +1,7 @@
 import pLimit from "p-limit";
 import type { Configuration } from "../config.js";
 import type { Source } from "../state.js";
+import { cleanTitle } from "../util/title.js";
 import { summarisePage } from "./summarise.js";
 import type { SearchBackend, SearchHit } from "./types.js";
 
@@ -37,7 +38,9 @@ export async function searchAndSummarise(
     outcome.status === "rejected" ? [{ query: queries[index], reason: errorText(outcome.reason) }] : [],
   );
   if (failures.length === queries.length) throw new Error(`every query failed: ${describeFailures(failures)}`);
-  const hits = dedupeByUrl(settled.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : [])));
+  const hits = dedupeByUrl(settled.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : []))).map(
+    (hit): SearchHit => ({ ...hit, title: cleanTitle(hit.title) || hit.url }),
+  );
   const limit = pLimit(configuration.max_concurrent_summaries);
   const summaries = await Promise.all(
     hits.map((hit) => limit(() => summarisePage(hit.content, configuration, signal, summaryDeadline))),
@@ -65,6 +68,8 @@ function formatResults(hits: SearchHit[], summaries: string[], failures: QueryFa
   const blocks = hits.map(
     (hit, index) => `--- Source ${index + 1}: ${hit.title}\nURL: ${hit.url}\n\n${summaries[index]}`,
   );
+  const answeredBy = [...new Set(hits.flatMap((hit) => hit.answeredBy ?? []))];
+  if (answeredBy.length > 0) blocks.push(`(Answered by ${answeredBy.join(" | ")})`);
   if (failures.length > 0) blocks.push(`(Some queries failed: ${describeFailures(failures)})`);
   return blocks.join("\n\n");
 }

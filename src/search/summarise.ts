@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { HumanMessage } from "@langchain/core/messages";
 import type { Configuration } from "../config.js";
-import { createChatModel } from "../models.js";
+import { CHARS_PER_TOKEN, contextBudget, roleModel } from "../context/budget.js";
+import { withinContext } from "../context/retry.js";
 import { renderPrompt } from "../prompts.js";
 import { today } from "../util/dates.js";
 import { invokeStructured } from "../util/structured.js";
@@ -14,6 +15,9 @@ export const SummarySchema = z.object({
 
 /** Pages shorter than this are passed on whole: a summary would not be shorter. */
 export const SUMMARY_THRESHOLD_CHARACTERS = 2_000;
+
+/** The summary prompt without the page, and the JSON-in-text instruction a weak model gets, in tokens. */
+const PROMPT_TOKENS = 600;
 
 /** Retries of a failed summary request; after that the start of the page stands in. */
 export const SUMMARY_RETRIES = 1;
@@ -40,18 +44,19 @@ export async function summarisePage(text: string, configuration: Configuration, 
   if (text.length <= SUMMARY_THRESHOLD_CHARACTERS) return text;
   const fallback = () => truncateText(text, SUMMARY_THRESHOLD_CHARACTERS);
   if (deadline?.aborted) return fallback();
-  const page = truncateText(text, configuration.max_content_length);
   try {
     // One retry, not the default three, of a failed request or an unusable reply: with
     // backoff (7-14 s a page), a search of many pages would outrun the tool timeout.
-    const model = createChatModel(configuration.summarization_model, {
-      maxTokens: configuration.summarization_model_max_tokens,
-      timeoutSeconds: configuration.model_timeout_seconds,
-      maxRetries: SUMMARY_RETRIES,
-    });
-    const prompt = renderPrompt("summarise_page", { page, date: today() });
+    const model = await roleModel(configuration, "summarization", { maxRetries: SUMMARY_RETRIES });
     const until = [signal, deadline].filter((s): s is AbortSignal => s !== undefined);
-    const result = await invokeStructured(model, SummarySchema, "Summary", [new HumanMessage(prompt)], 1 + SUMMARY_RETRIES, until.length > 0 ? AbortSignal.any(until) : undefined);
+    const summarise = (tokens: number) => {
+      // The page is cut to what the model can read next to the prompt (and to max_content_length).
+      const room = Math.max(SUMMARY_THRESHOLD_CHARACTERS, (tokens - PROMPT_TOKENS) * CHARS_PER_TOKEN);
+      const page = truncateText(text, Math.min(configuration.max_content_length, room));
+      const prompt = renderPrompt("summarise_page", { page, date: today() });
+      return invokeStructured(model, SummarySchema, "Summary", [new HumanMessage(prompt)], 1 + SUMMARY_RETRIES, until.length > 0 ? AbortSignal.any(until) : undefined);
+    };
+    const result = await withinContext(contextBudget(configuration, "summarization").inputTokens, summarise, "summary");
     return `${result.summary.trim()}\n\nKey excerpts:\n${result.key_excerpts.trim()}`;
   } catch (error) {
     if (signal?.aborted) throw error;

@@ -1,9 +1,11 @@
 import { tool, type StructuredToolInterface } from "@langchain/core/tools";
 import { z } from "zod";
-import type { Configuration } from "../config.js";
+import { searchProviders, type Configuration, type SearchProvider } from "../config.js";
+import { createFallbackBackend } from "./fallback.js";
 import { createLocalBackend } from "./localBackend.js";
 import { searchAndSummarise } from "./pipeline.js";
 import { summaryDeadline } from "./summarise.js";
+import { createSearxngBackend } from "./searxng.js";
 import { createTavilyBackend } from "./tavily.js";
 import type { SearchBackend } from "./types.js";
 
@@ -11,15 +13,26 @@ export const SearchArgs = z.object({
   queries: z.array(z.string().min(1)).min(1).max(5).describe("One to five search queries, each focused on one thing"),
 });
 
-/** The backend `search_api` names, or undefined for `none`. Throws ConfigurationError when it cannot work. */
+/**
+ * The backend `search_api` names, or undefined for `none`; a list becomes one
+ * backend that falls back along it. Throws ConfigurationError when one cannot work.
+ */
 export function createSearchBackend(configuration: Configuration): SearchBackend | undefined {
-  switch (configuration.search_api) {
+  const providers = searchProviders(configuration.search_api).filter((provider) => provider !== "none");
+  if (providers.length === 0) return undefined;
+  if (providers.length === 1) return createProviderBackend(providers[0], configuration);
+  return createFallbackBackend(providers.map((provider) => ({ provider, backend: createProviderBackend(provider, configuration) })));
+}
+
+/** One provider's backend. */
+export function createProviderBackend(provider: Exclude<SearchProvider, "none">, configuration: Configuration): SearchBackend {
+  switch (provider) {
     case "tavily":
       return createTavilyBackend();
+    case "searxng":
+      return createSearxngBackend(configuration.searxng_url);
     case "local":
       return createLocalBackend(configuration.local_corpus_path);
-    case "none":
-      return undefined;
   }
 }
 

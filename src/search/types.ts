@@ -4,6 +4,8 @@ export type SearchHit = {
   title: string;
   /** The text to read: a page's full text when the backend has it, else its snippet. */
   content: string;
+  /** Which provider answered, when search_api lists several (and which failed before it). */
+  answeredBy?: string;
 };
 
 /** A search service: one query in, ranked hits out. Throws on failure. */

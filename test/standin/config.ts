@@ -3,6 +3,7 @@
  * admin endpoint POST /_standin/config validates against.
  */
 import { z } from "zod";
+import { QUIRKS } from "./quirks.js";
 import type { ResolvedConfig, StandInConfig } from "./types.js";
 
 export const DEFAULTS: ResolvedConfig = {
@@ -12,6 +13,8 @@ export const DEFAULTS: ResolvedConfig = {
   units: 3,
   searchRounds: 1,
   tokens: { charsPerToken: 4 },
+  quirks: [],
+  contextTokens: 0,
 };
 
 const rate = z.number().min(0).max(1);
@@ -24,6 +27,8 @@ export const ConfigPatch = z.strictObject({
   searchRounds: z.number().int().min(0).max(50).optional(),
   faults: z.strictObject({ rate429: rate.optional(), rate500: rate.optional(), seed: z.number().int().optional() }).optional(),
   tokens: z.strictObject({ charsPerToken: z.number().positive().optional() }).optional(),
+  quirks: z.array(z.enum(QUIRKS)).optional(),
+  contextTokens: z.number().int().min(0).optional(),
   failNext: z.strictObject({ count: z.number().int().min(1), status: z.number().int().min(400).max(599).default(500), message: z.string().optional() }).optional(),
 });
 export type ConfigPatch = z.infer<typeof ConfigPatch>;
@@ -39,6 +44,8 @@ export function mergeConfig(current: ResolvedConfig, patch: StandInConfig): Reso
   if (patch.jitterMs !== undefined) next.jitterMs = patch.jitterMs;
   if (patch.units !== undefined) next.units = patch.units;
   if (patch.searchRounds !== undefined) next.searchRounds = patch.searchRounds;
+  if (patch.quirks !== undefined) next.quirks = [...patch.quirks];
+  if (patch.contextTokens !== undefined) next.contextTokens = patch.contextTokens;
   if ("behaviour" in patch) next.behaviour = patch.behaviour;
   return next;
 }

@@ -4,14 +4,15 @@
  * parse → log → latency → fault → behaviour hook → default role → respond.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { completionBody, usageOf } from "./completion.js";
+import { usageOf } from "./completion.js";
 import { DEFAULTS, mergeConfig } from "./config.js";
 import { embeddingsBody } from "./embeddings.js";
 import { FaultPlan } from "./faults.js";
-import { HttpError, parseJson, pause, readBody, sendError, sendJson } from "./http.js";
+import { HttpError, parseJson, pause, readBody, sendJson } from "./http.js";
 import { ChatBody, EmbeddingsBody, describeIssues, parseChat } from "./request.js";
+import { misread, miswrite, type SpoiledCalls } from "./quirks.js";
 import { defaultReply, type Reply } from "./roles.js";
-import { chunksFor, writeStream } from "./sse.js";
+import { anthropicProtocol, ollamaProtocol, openAiProtocol, type WireProtocol } from "./protocols.js";
 import type { LoggedRequest, ParsedRequest, ResolvedConfig, Route, ScriptedReply, StandInConfig } from "./types.js";
 import { Counters } from "./stats.js";
 import { FakeTavily } from "./tavily.js";
@@ -34,6 +35,8 @@ function clientGone(res: ServerResponse): AbortSignal {
 
 type Outcome = { status: number };
 
+const PROTOCOLS: Record<"chat" | "anthropic" | "ollama", WireProtocol> = { chat: openAiProtocol, anthropic: anthropicProtocol, ollama: ollamaProtocol };
+
 export class Engine {
   config: ResolvedConfig = DEFAULTS;
   readonly counters = new Counters();
@@ -41,6 +44,7 @@ export class Engine {
   private faults = new FaultPlan(DEFAULTS.faults.seed);
   private jitter = this.faults.jitterSource();
   private log: LoggedRequest[] = [];
+  private spoiled: SpoiledCalls = new Set();
   private seq = 0;
 
   configure(patch: StandInConfig): void {
@@ -58,6 +62,7 @@ export class Engine {
     this.log = [];
     this.seq = 0;
     this.tavily.reset();
+    this.spoiled.clear();
     this.reseed();
   }
 
@@ -85,7 +90,8 @@ export class Engine {
     } catch (error) {
       status = error instanceof HttpError ? error.status : 500;
       const message = error instanceof Error ? error.message : String(error);
-      if (!res.headersSent) sendError(res, status, message, error instanceof HttpError ? error.code : "standin_error");
+      const protocol = route === "anthropic" || route === "ollama" ? PROTOCOLS[route] : openAiProtocol;
+      if (!res.headersSent) protocol.sendError(res, status, message, error instanceof HttpError ? error.code : "standin_error");
     } finally {
       entry.status = status;
       entry.durationMs = Date.now() - entry.time;
@@ -118,7 +124,7 @@ export class Engine {
     }
     const raw = parseJson(await readBody(req));
     if (route === "embeddings") return this.embeddings(raw, res, signal, entry, onRole);
-    return this.chat(raw, bearerKey(req), res, signal, entry, onRole);
+    return this.chat(raw, bearerKey(req), res, signal, entry, onRole, PROTOCOLS[route]);
   }
 
   private async embeddings(raw: unknown, res: ServerResponse, signal: AbortSignal, entry: LoggedRequest, onRole: (role: string) => void): Promise<Outcome> {
@@ -127,7 +133,7 @@ export class Engine {
     Object.assign(entry, { role: "embeddings", model: parsed.data.model });
     onRole("embeddings");
     this.counters.enterRole("embeddings");
-    const failed = await this.delayAndFault(res, signal);
+    const failed = await this.delayAndFault(res, signal, openAiProtocol);
     if (failed) return failed;
     const { json, promptTokens } = embeddingsBody(parsed.data, this.config.tokens.charsPerToken);
     this.counters.addTokens(promptTokens, 0);
@@ -135,8 +141,16 @@ export class Engine {
     return { status: 200 };
   }
 
-  private async chat(raw: unknown, apiKey: string, res: ServerResponse, signal: AbortSignal, entry: LoggedRequest, onRole: (role: string) => void): Promise<Outcome> {
-    const parsed = ChatBody.safeParse(raw);
+  private async chat(
+    raw: unknown,
+    apiKey: string,
+    res: ServerResponse,
+    signal: AbortSignal,
+    entry: LoggedRequest,
+    onRole: (role: string) => void,
+    protocol: WireProtocol,
+  ): Promise<Outcome> {
+    const parsed = ChatBody.safeParse(protocol.toChatBody(raw));
     if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error), "invalid_request");
     const request = parseChat(parsed.data, entry.seq);
     Object.assign(entry, {
@@ -149,31 +163,37 @@ export class Engine {
     });
     onRole(request.role);
     this.counters.enterRole(request.role, { stream: request.stream });
-    const failed = await this.delayAndFault(res, signal);
+    const failed = await this.delayAndFault(res, signal, protocol);
     if (failed) return failed;
-    const reply = await this.replyFor(request, apiKey, res, signal);
+    const promptTokens = usageOf(request, { content: "", toolCalls: [] }, this.config.tokens.charsPerToken).prompt_tokens;
+    entry.promptTokens = promptTokens;
+    const { contextTokens } = this.config;
+    if (contextTokens > 0 && promptTokens > contextTokens) {
+      protocol.sendError(res, 400, protocol.contextError(contextTokens, promptTokens), "context_length_exceeded");
+      return { status: 400 };
+    }
+    const reply = await this.replyFor(request, apiKey, res, signal, protocol);
     if ("status" in reply) return reply;
     if (signal.aborted) return { status: 499 };
     const usage = usageOf(request, reply, this.config.tokens.charsPerToken);
     this.counters.addTokens(usage.prompt_tokens, usage.completion_tokens);
-    if (request.stream) writeStream(res, chunksFor(request, reply, usage));
-    else sendJson(res, 200, completionBody(request, reply, usage));
+    protocol.send(res, request, reply, usage);
     return { status: 200 };
   }
 
   /** Latency (plus seeded jitter), then an injected fault if one is due. */
-  private async delayAndFault(res: ServerResponse, signal: AbortSignal): Promise<Outcome | undefined> {
+  private async delayAndFault(res: ServerResponse, signal: AbortSignal, protocol: WireProtocol): Promise<Outcome | undefined> {
     const { latencyMs, jitterMs, faults } = this.config;
     await pause(latencyMs + (jitterMs > 0 ? Math.round(this.jitter() * jitterMs) : 0), signal);
     if (signal.aborted) return { status: 499 };
     const fault = this.faults.next(faults.rate429, faults.rate500);
     if (!fault) return undefined;
-    sendError(res, fault.status, fault.message ?? FAULT_MESSAGES[fault.status] ?? `Stand-in fault ${fault.status}.`, fault.status === 429 ? "rate_limit_exceeded" : "standin_fault");
+    protocol.sendError(res, fault.status, fault.message ?? FAULT_MESSAGES[fault.status] ?? `Stand-in fault ${fault.status}.`, fault.status === 429 ? "rate_limit_exceeded" : "standin_fault");
     return { status: fault.status };
   }
 
   /** The behaviour hook's reply if it gives one, else the default role's. */
-  private async replyFor(request: ParsedRequest, apiKey: string, res: ServerResponse, signal: AbortSignal): Promise<Reply | Outcome> {
+  private async replyFor(request: ParsedRequest, apiKey: string, res: ServerResponse, signal: AbortSignal, protocol: WireProtocol): Promise<Reply | Outcome> {
     let scripted: ScriptedReply | undefined = await this.config.behaviour?.(request);
     if (scripted && "hangMs" in scripted) {
       await pause(scripted.hangMs, signal);
@@ -181,19 +201,23 @@ export class Engine {
     }
     if (scripted && "status" in scripted) {
       const message = scripted.message ?? FAULT_MESSAGES[scripted.status] ?? `Scripted failure ${scripted.status}.`;
-      sendError(res, scripted.status, scripted.echoKey ? `${message} (key sent: ${apiKey})` : message, "standin_scripted");
+      protocol.sendError(res, scripted.status, scripted.echoKey ? `${message} (key sent: ${apiKey})` : message, "standin_scripted");
       return { status: scripted.status };
     }
     if (scripted) {
       const toolCalls = (scripted.toolCalls ?? []).map((call) => ({ name: call.name, args: { ...call.args } as Record<string, unknown> }));
       return { content: scripted.content ?? (toolCalls.length > 0 ? null : ""), toolCalls };
     }
-    return defaultReply(request, this.config);
+    const { quirks } = this.config;
+    const seen = misread(request, quirks);
+    return miswrite(seen, defaultReply(seen, this.config), quirks, this.spoiled);
   }
 }
 
-/** The key from `Authorization: Bearer …`, as the OpenAI client sends it. */
+/** The key from `Authorization: Bearer …` (OpenAI's client), or `x-api-key` (Anthropic's). */
 function bearerKey(req: IncomingMessage): string {
+  const header = req.headers["x-api-key"];
+  if (typeof header === "string" && header) return header;
   return /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
 }
 

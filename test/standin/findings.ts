@@ -11,7 +11,7 @@ export interface Snippet {
 }
 
 /** `[3] Title — https://…`, `[3] Title: file:///…` or `[3] Title - https://…`, optionally bulleted. */
-export const NUMBERED_SOURCE = /^\s*(?:[-*]\s+)?\[(\d+)\]\s+(.+?)(?:\s+[—–-]\s+|:\s+)((?:https?|file):\/\/\S+)\s*$/;
+export const NUMBERED_SOURCE = /^\s*(?:[-*]\s+)?\[(\d+)\]\s+(.+?)(?:\s+[—–-]\s+|:\s+)((?:https?|file|mcp):\/\/\S+)\s*$/;
 
 function cleanLine(line: string): string {
   return squash(

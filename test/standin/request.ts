@@ -103,7 +103,7 @@ function toToolChoice(wire: ChatBody["tool_choice"]): ToolChoice {
   return typeof wire === "string" ? wire : { name: wire.function.name };
 }
 
-function structuredTarget(body: ChatBody, tools: ToolDef[], choice: ToolChoice): StructuredTarget | undefined {
+function structuredTarget(body: ChatBody, tools: ToolDef[], choice: ToolChoice, messages: ChatMessage[]): StructuredTarget | undefined {
   const format = body.response_format;
   if (format?.type === "json_schema") {
     return { name: format.json_schema.name, schema: (format.json_schema.schema ?? {}) as JsonSchema, via: "response_format" };
@@ -113,7 +113,21 @@ function structuredTarget(body: ChatBody, tools: ToolDef[], choice: ToolChoice):
     const tool = tools.find((candidate) => candidate.name === choice.name);
     if (tool) return { name: tool.name, schema: tool.parameters, via: "tool_choice" };
   }
-  return undefined;
+  return tools.length === 0 ? schemaInText(messages) : undefined;
+}
+
+/** A schema spelled out in the last user message (`<json_schema name="…">{…}</json_schema>`), as asked of a model with no structured modes. */
+export const TEXT_SCHEMA = /<json_schema name="([^"]+)">\s*([\s\S]*?)\s*<\/json_schema>/;
+
+function schemaInText(messages: ChatMessage[]): StructuredTarget | undefined {
+  const last = [...messages].reverse().find((message) => message.role === "user");
+  const match = last ? TEXT_SCHEMA.exec(last.content) : null;
+  if (!match) return undefined;
+  try {
+    return { name: match[1]!, schema: JSON.parse(match[2]!) as JsonSchema, via: "text" };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Known schemas by name or, since withStructuredOutput names them "extract" by default, by shape. */
@@ -122,6 +136,7 @@ function knownRole(target: StructuredTarget): Role | undefined {
   if (target.name === "ClarifyWithUser" || props.has("need_clarification")) return "clarify";
   if (target.name === "ResearchQuestion" || props.has("research_brief")) return "brief";
   if (target.name === "Summary" || (props.has("summary") && props.has("key_excerpts"))) return "summary";
+  if (target.name === "CitationVerdicts" || props.has("verdicts")) return "citation_check";
   return undefined;
 }
 
@@ -129,7 +144,7 @@ export function hasQueries(tool: ToolDef): boolean {
   return propertyNames(tool.parameters).includes("queries");
 }
 
-function roleOf(structured: StructuredTarget | undefined, tools: ToolDef[]): Role {
+export function roleOf(structured: StructuredTarget | undefined, tools: ToolDef[]): Role {
   if (structured) return knownRole(structured) ?? "structured";
   if (tools.some((tool) => tool.name === "ConductResearch")) return "supervisor";
   if (tools.some(hasQueries)) return "researcher";
@@ -140,7 +155,7 @@ export function parseChat(body: ChatBody, seq: number): ParsedRequest {
   const messages = body.messages.map(toMessage);
   const tools = (body.tools ?? []).map(toTool);
   const toolChoice = toToolChoice(body.tool_choice);
-  const structured = structuredTarget(body, tools, toolChoice);
+  const structured = structuredTarget(body, tools, toolChoice, messages);
   const firstUser = messages.find((message) => message.role === "user");
   return {
     seq,

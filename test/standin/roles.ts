@@ -92,7 +92,9 @@ function researcher(request: ParsedRequest, config: ResolvedConfig): Reply {
   const callIds = new Set(
     request.messages.flatMap((message) => message.toolCalls.filter((c) => c.name === tool.name).map((c) => c.id)),
   );
-  const answered = request.messages.filter((message) => message.role === "tool" && callIds.has(message.toolCallId ?? "")).length;
+  // A model that spoils its arguments (a quirk) tries a search again when told it failed.
+  const retriesErrors = config.quirks.includes("bad_tool_args_once");
+  const answered = request.messages.filter((message) => message.role === "tool" && callIds.has(message.toolCallId ?? "") && !(retriesErrors && message.content.startsWith("Error"))).length;
   if (answered < config.searchRounds) {
     return { content: null, toolCalls: [call(tool, tool.name, { queries: searchQueries(request.topic, answered) })] };
   }

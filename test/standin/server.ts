@@ -3,7 +3,8 @@
  * quality. It speaks real HTTP (node:http only) so tests exercise the real @langchain/openai
  * client, and answers by playing the role the request's tools and schemas imply (see roles.ts).
  *
- * Routes: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models;
+ * Routes: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models; the same chat as
+ * Anthropic's Messages API (POST /v1/messages) and Ollama's (POST /api/chat), see protocols.ts;
  * POST /tavily/search (a fake Tavily search API, see tavily.ts);
  * admin: GET /_standin/stats, GET /_standin/requests, POST /_standin/reset, POST /_standin/config.
  */
@@ -19,6 +20,8 @@ export type * from "./types.js";
 
 const MODEL_ROUTES: Record<string, Route> = {
   "POST /v1/chat/completions": "chat",
+  "POST /v1/messages": "anthropic",
+  "POST /api/chat": "ollama",
   "POST /v1/embeddings": "embeddings",
   "GET /v1/models": "models",
 };

@@ -71,7 +71,7 @@ export function keywords(text: string): string[] {
   return [...seen];
 }
 
-const URL_CANDIDATE = /(?:https?|file):\/\/[^\s<>"'`]+/g;
+const URL_CANDIDATE = /(?:https?|file|mcp):\/\/[^\s<>"'`]+/g;
 
 /** Drops trailing punctuation and unbalanced closing brackets that prose glues onto URLs. */
 function trimUrl(raw: string): string {

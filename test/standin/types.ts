@@ -4,10 +4,14 @@
  */
 
 /** What the stand-in thinks a request is, judged only from tools and schemas offered. */
+/** Ways of imitating a weak or local model (see quirks.ts). */
+export type Quirk = (typeof import("./quirks.js").QUIRKS)[number];
+
 export type Role =
   | "clarify"
   | "brief"
   | "summary"
+  | "citation_check"
   | "structured"
   | "supervisor"
   | "researcher"
@@ -45,7 +49,7 @@ export type ToolChoice = "auto" | "none" | "required" | { name: string };
 export interface StructuredTarget {
   name: string;
   schema: JsonSchema;
-  via: "response_format" | "json_object" | "tool_choice";
+  via: "response_format" | "json_object" | "tool_choice" | "text";
 }
 
 /** A chat request as the stand-in (and a `behaviour` hook) sees it. */
@@ -121,6 +125,10 @@ export interface StandInConfig {
   searchRounds?: number;
   behaviour?: Behaviour;
   tokens?: TokenOptions;
+  /** Weak-model imitations to switch on (default none). */
+  quirks?: Quirk[];
+  /** A chat request whose prompt is over this many tokens gets a 400 "context length exceeded" (0: no limit). */
+  contextTokens?: number;
 }
 
 export interface StandInOptions extends StandInConfig {
@@ -139,9 +147,12 @@ export interface ResolvedConfig {
   searchRounds: number;
   behaviour?: Behaviour;
   tokens: { charsPerToken: number };
+  quirks: Quirk[];
+  contextTokens: number;
 }
 
-export type Route = "chat" | "embeddings" | "models";
+/** chat: OpenAI's Chat Completions; anthropic: Anthropic's Messages API; ollama: Ollama's /api/chat. */
+export type Route = "chat" | "anthropic" | "ollama" | "embeddings" | "models";
 
 export interface LoggedRequest {
   seq: number;
@@ -153,6 +164,8 @@ export interface LoggedRequest {
   topic: string;
   toolNames: string[];
   schemaName?: string;
+  /** The prompt's size as usage counts it (chat requests). */
+  promptTokens?: number;
   stream: boolean;
   /** HTTP status sent; 0 while in flight, 499 if the client went away first. */
   status: number;

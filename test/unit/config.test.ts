@@ -34,8 +34,8 @@ test("an unknown key is an error naming the key", () => {
 });
 
 test("a bad value names the key and what it accepts", () => {
-  assert.throws(() => parseConfiguration({ max_concurrent_research_units: "lots" }), /max_concurrent_research_units.*whole number from 1 to 20/);
-  assert.throws(() => parseConfiguration({ search_api: "bing" }), /search_api.*one of tavily, local, none/);
+  assert.throws(() => parseConfiguration({ max_concurrent_research_units: "lots" }), /max_concurrent_research_units.*whole number from 1 to 64/);
+  assert.throws(() => parseConfiguration({ search_api: "bing" }), /search_api.*tavily, searxng, local or none/);
   assert.throws(() => parseConfiguration({ allow_clarification: "maybe" }), /allow_clarification.*true or false/);
   assert.throws(() => parseConfiguration({ research_model: "gpt-4.1" }), /research_model.*provider:model/);
   assert.throws(() => parseConfiguration({ max_concurrent_research_units: 0 }), /max_concurrent_research_units/);
@@ -51,11 +51,11 @@ test("a bad FANOUT_ value names the environment variable, not --set", () => {
     () => configurationFromEnv({ FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: "lots" }),
     (error: Error) => {
       assert.ok(error instanceof ConfigurationError);
-      assert.equal(error.message, 'bad value "lots" for FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: expected a whole number from 1 to 20');
+      assert.equal(error.message, 'bad value "lots" for FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: expected a whole number from 1 to 64');
       return true;
     },
   );
-  assert.throws(() => configurationFromEnv({ FANOUT_SEARCH_API: "bing" }), /^ConfigurationError: bad value "bing" for FANOUT_SEARCH_API: expected one of tavily, local, none$/);
+  assert.throws(() => configurationFromEnv({ FANOUT_SEARCH_API: "bing" }), /^ConfigurationError: bad value "bing" for FANOUT_SEARCH_API: expected tavily, searxng, local or none, or a list tried in order, e.g. tavily,searxng$/);
   assert.throws(() => configurationFromEnv({ FANOUT_RESEARCH_MODEL: "sk-abcdefghijklmnopqrstuvwxyz" }), /bad value \(hidden: it looks like a secret\) for FANOUT_RESEARCH_MODEL/);
 });
 

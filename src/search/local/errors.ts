@@ -5,7 +5,7 @@ const EXPLANATIONS: Record<LocalCorpusProblem, string> = {
   not_configured: "no local corpus folder is configured (set local_corpus_path)",
   missing: "the local corpus folder does not exist",
   not_a_directory: "the local corpus path is not a folder",
-  empty: "the local corpus folder has no readable .md, .markdown, .txt, .html or .htm files",
+  empty: "the local corpus folder has no readable .md, .markdown, .txt, .html, .htm or .pdf files",
   too_many_files: "the local corpus folder has too many files or sub-folders; point local_corpus_path at a smaller folder",
 };
 

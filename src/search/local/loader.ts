@@ -3,6 +3,7 @@ import { basename, extname } from "node:path";
 import { stripDataUris, stripScriptsAndStyles, tidyText } from "./clean.js";
 import { readMarkdown } from "./markdown.js";
 import type { SkipReason } from "./summary.js";
+import { PdfError, pdfToText } from "../../util/pdf.js";
 
 /** One file turned into searchable text. */
 export interface SourceDocument {
@@ -22,12 +23,24 @@ export async function loadDocument(path: string): Promise<LoadedFile> {
   } catch {
     return { skipped: "unreadable" }; // no permission, or removed between the scan and the read
   }
+  if (extname(path).toLowerCase() === ".pdf") return loadPdf(path, bytes);
   if (bytes.includes(0)) return { skipped: "binary" }; // whatever its extension says
   try {
     const document = await convertDocument(path, decodeText(bytes));
     return document ? { document } : { skipped: "empty" };
   } catch {
     return { skipped: "unreadable" }; // markup the converter cannot take: the rest of the folder is still indexed
+  }
+}
+
+/** A PDF's text; one that does not parse is unreadable, one without text (scanned pages) empty. */
+async function loadPdf(path: string, bytes: Buffer): Promise<LoadedFile> {
+  try {
+    const pdf = await pdfToText(bytes);
+    const text = tidyText(pdf.text);
+    return text ? { document: { path, title: oneLine(pdf.title || basename(path, extname(path))), text } } : { skipped: "empty" };
+  } catch (error) {
+    return { skipped: error instanceof PdfError && /no text/.test(error.message) ? "empty" : "unreadable" };
   }
 }
 

@@ -10,7 +10,7 @@ export interface FileStat {
   size: number;
 }
 
-export const INDEXED_EXTENSIONS: ReadonlySet<string> = new Set([".md", ".markdown", ".txt", ".html", ".htm"]);
+export const INDEXED_EXTENSIONS: ReadonlySet<string> = new Set([".md", ".markdown", ".txt", ".html", ".htm", ".pdf"]);
 export const MAX_FILE_BYTES = 5 * 1024 * 1024;
 /** Guards against pointing the corpus at a home folder or a disk root by mistake. */
 export const MAX_FILES = 50_000;

@@ -94,4 +94,31 @@ describe("clarification on a terminal", () => {
       if (saved.pg) process.env.POSTGRES_URI = saved.pg;
     }
   });
+
+  test("Ctrl-C at the prompt leaves the question waiting (exit 3) instead of hanging", { timeout: 30_000 }, async () => {
+    const saved = { home: process.env.FANOUT_HOME, pg: process.env.POSTGRES_URI };
+    process.env.FANOUT_HOME = mkdtempSync(path.join(tmpdir(), "fanout-tty-"));
+    delete process.env.POSTGRES_URI;
+    // A terminal on both sides, so readline reads keys raw and Ctrl-C arrives as a key.
+    const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin }) as unknown as NodeJS.ReadStream;
+    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 80 }) as unknown as NodeJS.WriteStream;
+    let asked = "";
+    (stderr as unknown as PassThrough).on("data", (chunk) => {
+      asked += chunk;
+      if (asked.includes("> ") && !asked.includes("\u0003 sent")) {
+        asked += "\u0003 sent";
+        stdin.write("\u0003");
+      }
+    });
+    const io: CliIo = { stdin, stdout: new PassThrough(), stderr, onInterrupt: () => () => undefined };
+    try {
+      const code = await main([AMBIGUOUS, "--quiet", ...LOCAL], io);
+      assert.equal(code, 3, asked);
+      assert.match(asked, /answer with: fanout --thread \S+ --answer/);
+      assert.ok(standin().requests().every((r) => r.role !== "brief"), "no research started without an answer");
+    } finally {
+      process.env.FANOUT_HOME = saved.home;
+      if (saved.pg) process.env.POSTGRES_URI = saved.pg;
+    }
+  });
 });

@@ -49,7 +49,7 @@ describe("fanout CLI basics", { concurrency: true }, () => {
       {
         name: "bad --set value",
         args: [QUESTION, ...RESEARCH, "--set", "max_concurrent_research_units=lots"],
-        pattern: /bad value "lots" for "max_concurrent_research_units".*whole number from 1 to 20/,
+        pattern: /bad value "lots" for "max_concurrent_research_units".*whole number from 1 to 64/,
       },
       {
         name: "missing OPENAI_API_KEY",
@@ -79,7 +79,7 @@ describe("fanout CLI basics", { concurrency: true }, () => {
         name: "a bad FANOUT_ environment value",
         args: [QUESTION, ...RESEARCH],
         env: { FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: "lots" },
-        pattern: /bad value "lots" for FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: expected a whole number from 1 to 20$/,
+        pattern: /bad value "lots" for FANOUT_MAX_CONCURRENT_RESEARCH_UNITS: expected a whole number from 1 to 64$/,
       },
       {
         name: "--out in a folder that does not exist",

@@ -38,7 +38,7 @@ for (const store of stores()) {
       assert.equal(finishedTopics.size, 2, "two units compressed before the kill");
 
       standin.configure({ behaviour: undefined });
-      const resumed = await runCli(["--thread", thread], { env: store.env });
+      const resumed = await runCli(["--thread", thread, "--json"], { env: store.env });
       assert.equal(resumed.code, 0, resumed.stderr);
       assert.match(resumed.stderr, /resuming thread .*: 2 research units already finished/);
 
@@ -47,12 +47,14 @@ for (const store of stores()) {
       assert.deepEqual(redone.map((r) => `${r.role}:${r.topic}`), [], "no model call of a finished unit was made again");
       const resumedTopics = new Set(again.filter((r) => r.role === "researcher").map((r) => r.topic));
       assert.equal(resumedTopics.size, 2, "the two unfinished units ran on resume");
-      assert.match(resumed.stdout, /^# /);
-      assert.match(resumed.stdout, /## Sources/);
+      const result = JSON.parse(resumed.stdout) as { report: string; counts: { units: number } };
+      assert.match(result.report, /^# /);
+      assert.match(result.report, /## Sources/);
+      assert.equal(result.counts.units, 4, "--json counts the run's units, not only those this process finished");
 
       const shown = await runCli(["--thread", thread], { env: store.env });
       assert.equal(shown.code, 0);
-      assert.equal(shown.stdout, resumed.stdout, "a finished thread prints its stored report");
+      assert.equal(shown.stdout.trimEnd(), result.report.trimEnd(), "a finished thread prints its stored report");
     });
   });
 }

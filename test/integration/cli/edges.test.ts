@@ -59,16 +59,20 @@ describe("fanout CLI edges", { concurrency: true }, () => {
     for (const url of cited) assert.ok(decodeURIComponent(new URL(url).pathname).startsWith(path.join(first, "corpus") + path.sep), url);
   });
 
-  test("--out that can no longer be written at the end: exit 1, the report kept in the thread and how to print it", async (t) => {
+  /** An --out path whose folder passes the check before the run, then goes away while the run works. */
+  async function vanishingOut(t: TestContext): Promise<{ out: string; env: Record<string, string | undefined> }> {
     const folder = mkdtempSync(path.join(tmpdir(), "fanout-out-"));
-    const out = path.join(folder, "report.md");
-    // The folder passes the check before the run, then goes away while the run works.
     const { env } = await ownRun(t, {
       behaviour: () => {
         rmSync(folder, { recursive: true, force: true });
         return undefined;
       },
     });
+    return { out: path.join(folder, "report.md"), env };
+  }
+
+  test("--out that can no longer be written at the end: exit 1, the report kept in the thread and how to print it", async (t) => {
+    const { out, env } = await vanishingOut(t);
     const result = await runCli([QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${CORPUS}`, ...QUICK, "--out", out], { env });
     assert.equal(result.code, 1, result.stderr);
     assert.equal(result.stdout, "");
@@ -83,14 +87,7 @@ describe("fanout CLI edges", { concurrency: true }, () => {
   });
 
   test("--json with an --out that can no longer be written: a failed result naming the problem", async (t) => {
-    const folder = mkdtempSync(path.join(tmpdir(), "fanout-out-"));
-    const out = path.join(folder, "report.md");
-    const { env } = await ownRun(t, {
-      behaviour: () => {
-        rmSync(folder, { recursive: true, force: true });
-        return undefined;
-      },
-    });
+    const { out, env } = await vanishingOut(t);
     const result = await runCli([QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${CORPUS}`, ...QUICK, "--out", out, "--json"], { env });
     assert.equal(result.code, 1, result.stderr);
     const parsed = JSON.parse(result.stdout) as { status: string; reason: string; resume: string; thread_id: string };

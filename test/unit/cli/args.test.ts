@@ -42,7 +42,7 @@ test("an absurdly long thread id is refused, without echoing it whole", () => {
 test("ordinary thread ids pass: uuids, names with dashes, dots and spaces", () => {
   for (const id of ["3f9e2c1a-0b7d-4e55-9a43-1c2d3e4f5a6b", "tidal-2024.v2", "my run", "é-ünïcode"]) {
     assert.deepEqual(parseCliArgs(["--thread", id]), { ...parseCliArgs(["--thread", "x"]), thread: id });
-    assert.deepEqual(parseCliArgs(["show", id]), { command: "show", thread: id, json: false });
+    assert.deepEqual(parseCliArgs(["show", id]), { command: "show", thread: id, json: false, format: "md", out: undefined });
   }
 });
 

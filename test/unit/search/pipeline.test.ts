@@ -9,6 +9,7 @@ import { parseConfiguration, type Configuration } from "../../../src/config.js";
 import { runToolCall } from "../../../src/researcher/runToolCall.js";
 import { dedupeByUrl, searchAndSummarise } from "../../../src/search/pipeline.js";
 import { SUMMARY_RETRIES, SUMMARY_THRESHOLD_CHARACTERS } from "../../../src/search/summarise.js";
+import { STRUCTURED_STEPS } from "../../../src/util/structured.js";
 import { truncateText } from "../../../src/util/text.js";
 import { createSearchTool } from "../../../src/search/tool.js";
 import type { SearchBackend, SearchHit } from "../../../src/search/types.js";
@@ -145,7 +146,7 @@ describe("when summaries fail", () => {
     });
   }
 
-  it("a 500, text that is not JSON, or JSON of the wrong shape each fall back to the start of the page", async () => {
+  it("a 500, a reply with no JSON however asked, or JSON of the wrong shape each fall back to the start of the page", async () => {
     const failures: Record<string, ScriptedReply> = {
       E500: { status: 500 },
       PROSE: { content: "Sorry, I cannot summarise this page." },
@@ -161,7 +162,9 @@ describe("when summaries fail", () => {
     assert.equal(count(result.content, "Key excerpts:"), 1, "the page whose summary worked is summarised");
     assert.equal(result.sources.length, 4, "the search still succeeds with every source");
     const summaries = standin.requests().filter((r) => r.role === "summary");
-    assert.equal(summaries.length, 3 * (1 + SUMMARY_RETRIES) + 1, "a failed summary is tried 1 + SUMMARY_RETRIES times");
+    // Prose is asked for the next way down the ladder (JSON schema, tool call, plain text), then as plain text again.
+    const prose = STRUCTURED_STEPS.length - 1 + (1 + SUMMARY_RETRIES);
+    assert.equal(summaries.length, 2 * (1 + SUMMARY_RETRIES) + prose + 1, "a failed summary is tried 1 + SUMMARY_RETRIES times at the last step");
     assert.equal(summaries.filter((r) => r.status === 500).length, 1 + SUMMARY_RETRIES);
   });
 
@@ -238,5 +241,18 @@ describe("when queries fail", () => {
       { url: "https://pages.test/a", title: "Title a" },
       { url: "https://pages.test/b", title: "Title b" },
     ]);
+  });
+});
+
+describe("source titles", () => {
+  it("are clean text: a README's badges and markdown do not reach the title", async () => {
+    const badged = hit("zod", "Zod is a schema library.", "[![npm](https://img.shields.io/npm/v/zod.svg)](https://npm.im/zod) **Zod** <sub>v4</sub>");
+    const untitled = hit("bare", "No title here.", "![logo](logo.png)");
+    const result = await searchAndSummarise(["q"], tableBackend({ q: [badged, untitled] }), settings());
+    assert.deepEqual(result.sources, [
+      { url: "https://pages.test/zod", title: "Zod v4" },
+      { url: "https://pages.test/bare", title: "https://pages.test/bare" },
+    ]);
+    assert.match(result.content, /--- Source 1: Zod v4\n/);
   });
 });

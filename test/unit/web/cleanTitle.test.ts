@@ -1,0 +1,19 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cleanTitle } from "../../../src/util/title.js";
+
+test("a README's badge row and markdown leave only the words", () => {
+  const raw = "# [![npm](https://img.shields.io/npm/v/zod.svg)](https://npm.im/zod) **Zod** [docs](https://zod.dev) ![ci](https://x/ci.svg)";
+  assert.equal(cleanTitle(raw), "Zod docs");
+});
+
+test("HTML tags and entities become text; whitespace collapses", () => {
+  assert.equal(cleanTitle("<b>Tides</b> &amp;\n  <i>waves</i> &#8212; a&nbsp;primer"), "Tides & waves — a primer");
+  assert.equal(cleanTitle("`fetch()` and __streams__"), "fetch() and streams");
+});
+
+test("a very long title is cut and marked", () => {
+  const title = cleanTitle("word ".repeat(100));
+  assert.ok(title.length <= 200);
+  assert.ok(title.endsWith("…"));
+});
