@@ -27,6 +27,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   memory: () => import("./memory.js"),
   concurrent: () => import("./concurrent.js"),
   search: () => import("./search.js"),
+  server: () => import("./server.js"),
 };
 
 const DOC = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url));

@@ -250,7 +250,7 @@ export function configurationFromEnv(env: NodeJS.ProcessEnv = process.env): Reco
 }
 
 /** Environment variables with the FANOUT_ prefix that are not run settings. */
-export const PROCESS_SETTINGS = new Set(["FANOUT_HOME", "FANOUT_LOG_LEVEL", "FANOUT_PG_SCHEMA"]);
+export const PROCESS_SETTINGS = new Set(["FANOUT_HOME", "FANOUT_LOG_LEVEL", "FANOUT_PG_SCHEMA", "FANOUT_API_TOKEN", "FANOUT_API_MAX_BODY_BYTES", "FANOUT_API_DRAIN_SECONDS"]);
 
 /** `key=value` pairs from the CLI's repeated --set. */
 export function configurationFromPairs(pairs: string[]): Record<string, string> {

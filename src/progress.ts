@@ -1,10 +1,24 @@
 import { getWriter, type LangGraphRunnableConfig } from "@langchain/langgraph";
 
-/** Progress events nodes emit on the "custom" stream, for the CLI and Studio. */
+/** The top-level stages of a run, named as the graph's nodes are. */
+export type Stage = "clarify_with_user" | "write_research_brief" | "research_supervisor" | "final_report_generation";
+
+/**
+ * Progress events nodes emit on LangGraph's "custom" stream: the one
+ * vocabulary the CLI's display and API clients (`streamMode: "custom"`) read.
+ * A research unit is named by `id` (the supervisor's ConductResearch call id)
+ * and `topic` in every event about it.
+ */
 export type ProgressEvent =
+  /** A stage began (clarify_with_user may begin again when a question is answered). */
+  | { type: "stage"; stage: Stage }
   | { type: "unit_started"; id: string; topic: string }
-  | { type: "sources_found"; urls: string[] }
-  | { type: "tool_failed"; tool: string; error: string }
+  /** A unit ended: `done` with the sources it retrieved, or `failed` with no findings. */
+  | { type: "unit_finished"; id: string; topic: string; status: "done" | "failed"; sources: number }
+  /** Pages or documents one unit's searches returned in one turn. */
+  | { type: "sources_found"; unit: string; topic: string; urls: string[] }
+  /** A researcher's tool call failed (the unit goes on; the model sees the error). */
+  | { type: "tool_failed"; unit: string; topic: string; tool: string; error: string }
   /** A step went on without what the model should have given it, and says what it used instead. */
   | { type: "step_degraded"; step: string; detail: string }
   /**

@@ -1,8 +1,8 @@
-import type { ProgressEvent } from "../progress.js";
+import type { ProgressEvent, Stage } from "../progress.js";
 import { countOf } from "../util/plural.js";
 
 /** The top-level steps, in the words the progress line uses. */
-const STAGES: Record<string, string> = {
+const STAGES: Record<Stage, string> = {
   clarify_with_user: "clarifying",
   write_research_brief: "writing brief",
   research_supervisor: "researching",
@@ -29,25 +29,18 @@ export class RunProgress {
     this.listeners.push(listener);
   }
 
-  /** One chunk of `stream(…, { streamMode: ["updates", "custom"], subgraphs: true })`. */
+  /**
+   * One chunk of `stream(…, { streamMode: ["updates", "custom"], subgraphs: true })`.
+   * Stages, units and sources come from the progress events (src/progress.ts)
+   * that API clients read too; a unit counts as finished once its update is
+   * streamed, because only then has its result been handed to the checkpointer.
+   */
   observe(namespace: string[], mode: string, data: unknown): void {
     if (mode === "custom") this.observeCustom(data as ProgressEvent);
-    if (mode === "updates" && namespace.length === 0) this.observeUpdate(data as Record<string, unknown>);
+    if (mode === "updates" && namespace.length === 0 && "final_report_generation" in (data as object)) this.enterStage("done");
     if (mode === "updates" && namespace.length === 1) this.observeSupervisorUpdate(data as Record<string, unknown>);
-    if (mode === "updates" && namespace.length > 0 && this.stage !== STAGES.research_supervisor) {
-      // The first update from inside the supervisor means research has begun.
-      if (namespace[0].startsWith("research_supervisor")) this.enterStage(STAGES.research_supervisor);
-    }
-  }
-
-  private observeUpdate(update: Record<string, unknown>): void {
-    const order = Object.keys(STAGES);
-    for (const node of Object.keys(update)) {
-      const next = order[order.indexOf(node) + 1];
-      if (next && node !== "clarify_with_user") this.enterStage(STAGES[next]);
-      if (node === "clarify_with_user") this.enterStage(STAGES.write_research_brief);
-      if (node === "final_report_generation") this.enterStage("done");
-    }
+    // A resumed run re-enters research past its first round, which announces the stage.
+    if (mode === "updates" && namespace[0]?.startsWith("research_supervisor")) this.enterStage(STAGES.research_supervisor);
   }
 
   /**
@@ -67,6 +60,9 @@ export class RunProgress {
 
   private observeCustom(event: ProgressEvent): void {
     switch (event.type) {
+      case "stage":
+        this.enterStage(STAGES[event.stage]);
+        break;
       case "unit_started":
         this.unitsStarted += 1;
         this.topics.set(event.id, event.topic);

@@ -36,7 +36,7 @@ export function createResearcherTools(toolbox: Toolbox) {
     const timeoutMs = configuration.tool_timeout_seconds * 1000;
     const replies = await Promise.all(calls.map((call) => runToolCall(call, tools, timeoutMs, config)));
     const sources = replies.flatMap(sourcesOf);
-    reportProgress(config, replies, sources);
+    reportProgress(config, state, replies, sources);
     const search_tally = tallySearches(calls, replies, tools);
     return new Command({ goto, update: { researcher_messages: replies, sources, search_tally } });
   };
@@ -54,10 +54,10 @@ function sourcesOf(message: ToolMessage): Source[] {
   return parsed.success ? parsed.data : [];
 }
 
-function reportProgress(config: LangGraphRunnableConfig, replies: ToolMessage[], sources: Source[]): void {
-  if (sources.length > 0) emitProgress(config, { type: "sources_found", urls: sources.map((s) => s.url) });
+function reportProgress(config: LangGraphRunnableConfig, unit: ResearcherStateValue, replies: ToolMessage[], sources: Source[]): void {
+  if (sources.length > 0) emitProgress(config, { type: "sources_found", unit: unit.tool_call_id, topic: unit.research_topic, urls: sources.map((s) => s.url) });
   for (const reply of replies) {
     const reason = toolFailure(reply);
-    if (reason !== undefined) emitProgress(config, { type: "tool_failed", tool: reply.name ?? "", error: reason });
+    if (reason !== undefined) emitProgress(config, { type: "tool_failed", unit: unit.tool_call_id, topic: unit.research_topic, tool: reply.name ?? "", error: reason });
   }
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { Command, GraphValueError, interrupt } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
@@ -27,10 +27,12 @@ export type ClarificationRequest = { question: string };
 /**
  * Decides whether the request needs a clarifying question. Asking happens in
  * a second pass through this node, after the decision is checkpointed, so
- * answering the interrupt never repeats the model call.
+ * answering the interrupt never repeats the model call. The question is put in
+ * the chat when it is decided, so a chat client (Studio) shows it, and a chat
+ * message sent after it is taken as the answer.
  */
 export async function clarifyWithUser(state: AgentStateValue, config: LangGraphRunnableConfig) {
-  if (state.clarifying_question) return askUser(state.clarifying_question);
+  if (state.clarifying_question) return askUser(state);
   checkLastQuestion(state);
   const configuration = readConfiguration(config);
   if (!configuration.allow_clarification || alreadyClarified(state)) {
@@ -53,7 +55,8 @@ export async function clarifyWithUser(state: AgentStateValue, config: LangGraphR
     return new Command({ goto: "write_research_brief" });
   }
   if (decision.need_clarification && decision.question.trim()) {
-    return new Command({ goto: "clarify_with_user", update: { clarifying_question: decision.question.trim() } });
+    const question = decision.question.trim();
+    return new Command({ goto: "clarify_with_user", update: { clarifying_question: question, messages: [new AIMessage(question)] } });
   }
   const update = decision.verification.trim() ? { messages: [new AIMessage(decision.verification.trim())] } : {};
   return new Command({ goto: "write_research_brief", update });
@@ -66,15 +69,22 @@ function checkLastQuestion(state: AgentStateValue): void {
   if (problem) throw new GraphValueError(problem);
 }
 
-function askUser(question: string) {
+/**
+ * Waits for the answer: a chat message sent after the question (a new run on
+ * the thread), or the interrupt's resume value (`Command({ resume })`, the CLI).
+ */
+function askUser(state: AgentStateValue) {
+  const question = state.clarifying_question;
+  const last = state.messages.at(-1);
+  // Runs paused before the question was put in the chat have it only in clarifying_question.
+  const inChat = state.messages.some((message) => message.getType() === "ai" && messageText(message) === question);
+  if (inChat && last?.getType() === "human") return goOnWith([]);
   const answer = interrupt<ClarificationRequest, unknown>({ question });
-  return new Command({
-    goto: "write_research_brief",
-    update: {
-      clarifying_question: "",
-      messages: [new AIMessage(question), new HumanMessage(String(answer ?? ""))],
-    },
-  });
+  return goOnWith([...(inChat ? [] : [new AIMessage(question)]), new HumanMessage(String(answer ?? ""))]);
+}
+
+function goOnWith(messages: BaseMessage[]) {
+  return new Command({ goto: "write_research_brief", update: { clarifying_question: "", messages } });
 }
 
 /** One clarifying exchange per run is enough: the user answered, now research. */

@@ -22,7 +22,7 @@ type TavilySearchParams = { query: string; max_results: number; include_raw_cont
 export function createTavilyBackend(env: NodeJS.ProcessEnv = process.env): SearchBackend {
   const tavilyApiKey = env.TAVILY_API_KEY?.trim();
   if (!tavilyApiKey) {
-    throw new ConfigurationError("TAVILY_API_KEY is not set (needed for search_api=tavily); set it, or use --set search_api=local");
+    throw new ConfigurationError("TAVILY_API_KEY is not set (needed for search_api=tavily); set it in the environment, or set search_api to local or none");
   }
   // TAVILY_API_BASE_URL reaches a proxy or a local test server instead of Tavily's own.
   const apiBaseUrl = env.TAVILY_API_BASE_URL?.trim() || TAVILY_API_BASE_URL;

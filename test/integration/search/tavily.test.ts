@@ -133,6 +133,7 @@ describe("search_api=tavily", () => {
     delete process.env.TAVILY_API_KEY;
     await assert.rejects(runGraph(QUESTION, { search_api: "tavily" }), (error: unknown) => {
       assert.match(describeError(error), /^TAVILY_API_KEY is not set/);
+      assert.doesNotMatch(describeError(error), /--set/, "a server user has no command line");
       return true;
     });
     assert.equal(standin.stats().tavily, 0);

@@ -1,0 +1,110 @@
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Client } from "@langchain/langgraph-sdk";
+import { startStandIn, type StandIn } from "../../standin/server.js";
+import { CORPUS } from "../../support/harness.js";
+import { startFanoutServer, type ServerProcess } from "../../support/server.js";
+
+const TOKEN = "test-api-token-not-secret";
+const AMBIGUOUS = "Tell me about Mercury (ambiguous)";
+const SETTINGS = { configurable: { search_api: "local", local_corpus_path: CORPUS } };
+const STREAM = { streamMode: ["updates", "custom"] as ("updates" | "custom")[], streamSubgraphs: true };
+
+describe("npm start: the LangGraph HTTP API on the embedded store", () => {
+  let standin: StandIn;
+  let server: ServerProcess;
+  let client: Client;
+  const headers = { Authorization: `Bearer ${TOKEN}` };
+
+  before(async () => {
+    standin = await startStandIn({ latencyMs: 0, units: 2, searchRounds: 1 });
+    server = await startFanoutServer({
+      OPENAI_BASE_URL: standin.url,
+      OPENAI_API_KEY: "test-key-not-secret",
+      FANOUT_HOME: mkdtempSync(path.join(tmpdir(), "fanout-server-")),
+      POSTGRES_URI: undefined,
+      FANOUT_API_TOKEN: TOKEN,
+      LANGSMITH_TRACING: undefined,
+    });
+    client = new Client({ apiUrl: server.url, defaultHeaders: headers });
+  });
+
+  after(async () => {
+    if (process.env.DEBUG_SERVER) console.log(server?.log());
+    await server?.stop();
+    await standin?.close();
+  });
+
+  test("health answers without the token, with the version; every other route needs it", async () => {
+    const health = await fetch(`${server.url}/health`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(await health.json(), { status: "ok", version: "0.1.0" });
+    assert.equal((await fetch(`${server.url}/metrics`)).status, 401);
+    assert.equal((await fetch(`${server.url}/threads`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } })).status, 401);
+    const metrics = await fetch(`${server.url}/metrics`, { headers });
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.headers.get("content-type") ?? "", /^text\/plain/);
+    assert.match(await metrics.text(), /^process_resident_memory_bytes \d+/m);
+  });
+
+  test("a run asks, is answered by a chat message, and its thread holds the report", async () => {
+    const thread = await client.threads.create();
+    let question = "";
+    for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", { input: { messages: [{ role: "user", content: AMBIGUOUS }] }, config: SETTINGS, ...STREAM })) {
+      const interrupts = (chunk.data as { __interrupt__?: { value: { question: string } }[] } | undefined)?.__interrupt__;
+      if (interrupts) question = interrupts[0].value.question;
+    }
+    assert.match(question, /Mercury/);
+    const custom: { type: string }[] = [];
+    for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", { input: { messages: [{ role: "user", content: "the planet" }] }, config: SETTINGS, ...STREAM })) {
+      assert.notEqual(chunk.event, "error", JSON.stringify(chunk.data));
+      if (chunk.event.startsWith("custom")) custom.push(chunk.data as { type: string });
+    }
+    assert.equal(custom.filter((event) => event.type === "unit_finished").length, 2);
+    const state = await client.threads.getState<{ final_report: string }>(thread.thread_id);
+    assert.match(state.values.final_report, /^# /);
+  });
+
+  test("an interrupt is answered with Command({ resume }) as well", async () => {
+    const thread = await client.threads.create();
+    for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", { input: { messages: [{ role: "user", content: AMBIGUOUS }] }, config: SETTINGS, ...STREAM })) {
+      assert.notEqual(chunk.event, "error", JSON.stringify(chunk.data));
+    }
+    for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", { command: { resume: "the planet" }, config: SETTINGS, ...STREAM })) {
+      assert.notEqual(chunk.event, "error", JSON.stringify(chunk.data));
+    }
+    const state = await client.threads.getState<{ final_report: string; messages: { type: string; content: string }[] }>(thread.thread_id);
+    assert.match(state.values.final_report, /^# /);
+    assert.equal(state.values.messages[2].content, "the planet", "the answer stands in the chat");
+  });
+
+  test("bad requests are 4xx with a reason, and store nothing", async () => {
+    const before = await client.threads.search({ limit: 100 });
+    const post = (route: string, body: string) => fetch(`${server.url}${route}`, { method: "POST", body, headers: { ...headers, "content-type": "application/json" } });
+    const thread = "00000000-0000-4000-8000-000000000001";
+
+    const badSetting = await post(`/threads/${thread}/runs/stream`, JSON.stringify({ assistant_id: "deep_researcher", input: { messages: [] }, config: { configurable: { max_search_results: "many" } } }));
+    assert.equal(badSetting.status, 422);
+    assert.match(((await badSetting.json()) as { message: string }).message, /^bad value "many" for "max_search_results"/);
+
+    const empty = await post("/runs/stream", JSON.stringify({ assistant_id: "deep_researcher", input: { messages: [{ role: "user", content: "  " }] } }));
+    assert.equal(empty.status, 422);
+    assert.equal(((await empty.json()) as { message: string }).message, "the question is empty");
+
+    const notJson = await post("/runs/stream", "{not json");
+    assert.equal(notJson.status, 400);
+    assert.match(((await notJson.json()) as { message: string }).message, /not JSON/);
+
+    const tooBig = await post("/threads", JSON.stringify({ metadata: { padding: "x".repeat(2_000_000) } }));
+    assert.equal(tooBig.status, 413);
+
+    const otherGraph = await post("/runs/stream", JSON.stringify({ assistant_id: "agent", input: {} }));
+    assert.equal(otherGraph.status, 404);
+
+    assert.equal((await client.threads.search({ limit: 100 })).length, before.length, "no thread was stored");
+    assert.equal((await fetch(`${server.url}/health`)).status, 200, "the server is still up");
+  });
+});
