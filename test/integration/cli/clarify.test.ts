@@ -60,13 +60,23 @@ for (const store of stores()) {
   });
 }
 
+/** Runs `work` with the CLI's store in a fresh embedded folder, whatever the suite's environment says. */
+async function onEmbeddedStore<T>(work: () => Promise<T>): Promise<T> {
+  const saved = { home: process.env.FANOUT_HOME, pg: process.env.POSTGRES_URI };
+  process.env.FANOUT_HOME = mkdtempSync(path.join(tmpdir(), "fanout-tty-"));
+  delete process.env.POSTGRES_URI;
+  try {
+    return await work();
+  } finally {
+    process.env.FANOUT_HOME = saved.home;
+    if (saved.pg) process.env.POSTGRES_URI = saved.pg;
+  }
+}
+
 describe("clarification on a terminal", () => {
   const standin = sharedStandIn();
 
   test("the CLI asks on the terminal and goes on with the typed answer", async () => {
-    const saved = { home: process.env.FANOUT_HOME, pg: process.env.POSTGRES_URI };
-    process.env.FANOUT_HOME = mkdtempSync(path.join(tmpdir(), "fanout-tty-"));
-    delete process.env.POSTGRES_URI;
     const stdin = Object.assign(new PassThrough(), { isTTY: true }) as unknown as NodeJS.ReadStream;
     const stdout = new PassThrough();
     const stderr = Object.assign(new PassThrough(), { isTTY: false }) as unknown as NodeJS.WriteStream;
@@ -81,24 +91,16 @@ describe("clarification on a terminal", () => {
     let report = "";
     stdout.on("data", (chunk) => (report += chunk));
     const io: CliIo = { stdin, stdout, stderr, onInterrupt: () => () => undefined };
-    try {
-      const code = await main([AMBIGUOUS, ...LOCAL], io);
-      assert.equal(code, 0, asked);
-      assert.match(asked, /Mercury/);
-      assert.match(report, /^# /);
-      const brief = standin().requests().filter((r) => r.role === "brief");
-      assert.equal(brief.length, 1);
-      assert.match(brief[0].topic, /the planet closest to the Sun/);
-    } finally {
-      process.env.FANOUT_HOME = saved.home;
-      if (saved.pg) process.env.POSTGRES_URI = saved.pg;
-    }
+    const code = await onEmbeddedStore(() => main([AMBIGUOUS, ...LOCAL], io));
+    assert.equal(code, 0, asked);
+    assert.match(asked, /Mercury/);
+    assert.match(report, /^# /);
+    const brief = standin().requests().filter((r) => r.role === "brief");
+    assert.equal(brief.length, 1);
+    assert.match(brief[0].topic, /the planet closest to the Sun/);
   });
 
   test("Ctrl-C at the prompt leaves the question waiting (exit 3) instead of hanging", { timeout: 30_000 }, async () => {
-    const saved = { home: process.env.FANOUT_HOME, pg: process.env.POSTGRES_URI };
-    process.env.FANOUT_HOME = mkdtempSync(path.join(tmpdir(), "fanout-tty-"));
-    delete process.env.POSTGRES_URI;
     // A terminal on both sides, so readline reads keys raw and Ctrl-C arrives as a key.
     const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => stdin }) as unknown as NodeJS.ReadStream;
     const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 80 }) as unknown as NodeJS.WriteStream;
@@ -111,14 +113,9 @@ describe("clarification on a terminal", () => {
       }
     });
     const io: CliIo = { stdin, stdout: new PassThrough(), stderr, onInterrupt: () => () => undefined };
-    try {
-      const code = await main([AMBIGUOUS, "--quiet", ...LOCAL], io);
-      assert.equal(code, 3, asked);
-      assert.match(asked, /answer with: fanout --thread \S+ --answer/);
-      assert.ok(standin().requests().every((r) => r.role !== "brief"), "no research started without an answer");
-    } finally {
-      process.env.FANOUT_HOME = saved.home;
-      if (saved.pg) process.env.POSTGRES_URI = saved.pg;
-    }
+    const code = await onEmbeddedStore(() => main([AMBIGUOUS, "--quiet", ...LOCAL], io));
+    assert.equal(code, 3, asked);
+    assert.match(asked, /answer with: fanout --thread \S+ --answer/);
+    assert.ok(standin().requests().every((r) => r.role !== "brief"), "no research started without an answer");
   });
 });
