@@ -4,6 +4,7 @@ import type { MessageContent } from "@langchain/core/messages";
 import { createHash } from "node:crypto";
 import { ConfigurationError, shownValue } from "./config.js";
 import { failFast } from "./modelFailures.js";
+import { modelCallHooks } from "./limits/modelHooks.js";
 import { shownUrl } from "./util/network.js";
 
 /** Providers Fanout can build a chat model for, and the key each one needs. */
@@ -57,7 +58,10 @@ class FanoutChatOpenAI extends ChatOpenAI {
   }
 }
 
-/** `timeoutSeconds` limits one request (model_timeout_seconds); a timed-out request is not repeated. */
+/**
+ * `timeoutSeconds` limits one request (model_timeout_seconds); a timed-out request is not repeated.
+ * `maxRetries` overrides model_retries for this model's requests.
+ */
 export type ChatModelOptions = { maxTokens: number; timeoutSeconds: number; maxRetries?: number };
 
 const models = new Map<string, BaseChatModel>();
@@ -75,16 +79,18 @@ export function createChatModel(spec: string, options: ChatModelOptions): BaseCh
   const cacheKey = JSON.stringify([spec, options.maxTokens, options.maxRetries, options.timeoutSeconds, baseURL, fingerprint(apiKey)]);
   const cached = models.get(cacheKey);
   if (cached) return cached;
+  const hooks = modelCallHooks(provider, options.maxRetries);
   const chatModel = new FanoutChatOpenAI({
     model,
     apiKey,
     maxTokens: options.maxTokens,
-    maxRetries: options.maxRetries ?? 3,
     // Settings go in the fields: bindTools and withStructuredOutput build new clients from them.
     timeout: options.timeoutSeconds * 1000,
     onFailedAttempt: failFast(shownUrl(baseURL ?? OPENAI_API_BASE_URL), options.timeoutSeconds),
     useResponsesApi: false,
-    configuration: baseURL ? { baseURL } : undefined,
+    // Lane, breaker and the one retry layer live in hooks.fetch, so the client's own retries are off.
+    maxRetries: hooks.maxRetries,
+    configuration: { ...(baseURL ? { baseURL } : {}), fetch: hooks.fetch },
   });
   models.set(cacheKey, chatModel);
   return chatModel;

@@ -12,6 +12,7 @@ export const DEFAULTS: ResolvedConfig = {
   units: 3,
   searchRounds: 1,
   tokens: { charsPerToken: 4 },
+  maxInFlight: 0,
 };
 
 const rate = z.number().min(0).max(1);
@@ -24,6 +25,7 @@ export const ConfigPatch = z.strictObject({
   searchRounds: z.number().int().min(0).max(50).optional(),
   faults: z.strictObject({ rate429: rate.optional(), rate500: rate.optional(), seed: z.number().int().optional() }).optional(),
   tokens: z.strictObject({ charsPerToken: z.number().positive().optional() }).optional(),
+  maxInFlight: z.number().int().min(0).optional(),
   failNext: z.strictObject({ count: z.number().int().min(1), status: z.number().int().min(400).max(599).default(500), message: z.string().optional() }).optional(),
 });
 export type ConfigPatch = z.infer<typeof ConfigPatch>;
@@ -39,6 +41,7 @@ export function mergeConfig(current: ResolvedConfig, patch: StandInConfig): Reso
   if (patch.jitterMs !== undefined) next.jitterMs = patch.jitterMs;
   if (patch.units !== undefined) next.units = patch.units;
   if (patch.searchRounds !== undefined) next.searchRounds = patch.searchRounds;
+  if (patch.maxInFlight !== undefined) next.maxInFlight = patch.maxInFlight;
   if ("behaviour" in patch) next.behaviour = patch.behaviour;
   return next;
 }

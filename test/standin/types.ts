@@ -82,6 +82,8 @@ export interface ScriptedFailure {
   message?: string;
   /** Appends the API key the request was sent with to the message, as some careless services do. */
   echoKey?: boolean;
+  /** Sent as `retry-after-ms` (and `retry-after`, in whole seconds). */
+  retryAfterMs?: number;
 }
 
 /** Hold the request open this long (ends early if the client goes away), then answer by default roles. */
@@ -121,6 +123,11 @@ export interface StandInConfig {
   searchRounds?: number;
   behaviour?: Behaviour;
   tokens?: TokenOptions;
+  /**
+   * A hidden concurrency limit, as a provider's gateway has: a model request arriving while this
+   * many are already in flight gets an immediate 429 (0 = no limit).
+   */
+  maxInFlight?: number;
 }
 
 export interface StandInOptions extends StandInConfig {
@@ -139,6 +146,7 @@ export interface ResolvedConfig {
   searchRounds: number;
   behaviour?: Behaviour;
   tokens: { charsPerToken: number };
+  maxInFlight: number;
 }
 
 export type Route = "chat" | "embeddings" | "models";
