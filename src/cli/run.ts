@@ -5,6 +5,7 @@ import { Command, RunControl, isGraphDrained, type BaseCheckpointSaver } from "@
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 import { acquireThreadLease } from "../checkpoint/index.js";
 import { configurationFromEnv, configurationFromPairs, parseConfiguration, type Configuration } from "../config.js";
+import { configureLimits } from "../limits/settings.js";
 import { checkModelCredentials } from "../models.js";
 import { createSearchBackend } from "../search/tool.js";
 import { createLocalSearch } from "../search/local/index.js";
@@ -30,6 +31,7 @@ const DRAIN_GRACE_MS = 5_000;
 /** Checks settings, keys and search before any work starts, so mistakes cost nothing. */
 export async function preflight(settings: Record<string, string>): Promise<Configuration> {
   const configuration = parseConfiguration({ ...configurationFromEnv(), ...settings }, "--set");
+  configureLimits(configuration);
   checkModelCredentials([
     configuration.research_model,
     configuration.summarization_model,
