@@ -19,6 +19,7 @@ import { resumeCommand, writeResult } from "./result.js";
 import { countFinishedUnits, questionIn, readThreadState } from "./threadState.js";
 import { readRunMetadata, settingsToKeep, withRunMetadata, type RunMetadata } from "./runMetadata.js";
 import { startTracing } from "./tracing.js";
+import { ModelUsage } from "../limits/usage.js";
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
@@ -82,8 +83,9 @@ async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointS
   }
   const input = args.question ? { messages: [new HumanMessage(args.question)] } : null;
   const tracing = startTracing();
+  const usage = new ModelUsage();
   try {
-    return await execute(graph, threadId, input, settings, args, io, { callbacks: tracing?.callbacks, leaseLost });
+    return await execute(graph, threadId, input, settings, args, io, { callbacks: [...(tracing?.callbacks ?? []), usage], usage, leaseLost });
   } finally {
     await tracing?.finish(io.stderr);
   }
@@ -96,7 +98,7 @@ async function execute(
   settings: Record<string, string>,
   args: RunArgs,
   io: CliIo,
-  run: { callbacks?: Callbacks; leaseLost: AbortSignal },
+  run: { callbacks?: Callbacks; usage: ModelUsage; leaseLost: AbortSignal },
 ): Promise<number> {
   const corpus = await describeLocalCorpus(settings);
   const progress = new RunProgress();
@@ -159,14 +161,14 @@ async function execute(
   } catch (error) {
     if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(threadId, io, args, stopRendering);
     const failed = new RunFailed(threadId, run.leaseLost.aborted ? run.leaseLost.reason : error);
-    if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: failed.message, resume: resumeCommand(threadId) });
+    if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: failed.message, resume: resumeCommand(threadId), usage: run.usage.totals() });
     throw failed;
   } finally {
     clearTimeout(drainDeadline);
     stopRendering();
     stopSignals();
   }
-  return printResult(graph, threadId, io, args, progress);
+  return printResult(graph, threadId, io, args, progress, run.usage);
 }
 
 /** A run that stopped on an error; every step finished before it is saved. */
@@ -209,7 +211,8 @@ export async function describeSkipped(graph: Graph, threadId: string): Promise<s
   return `${units} research unit${units === 1 ? "" : "s"} already finished; continuing at ${next}`;
 }
 
-async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunArgs, progress: RunProgress): Promise<number> {
+/** `usage` is what this process spent on the run (a resume counts only its own calls). */
+async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunArgs, progress: RunProgress, usage?: ModelUsage): Promise<number> {
   const { values } = await graph.getState({ configurable: { thread_id: threadId } });
   const report = String(values.final_report ?? "");
   const sources = (values.sources ?? []) as Source[];
@@ -229,6 +232,7 @@ async function printResult(graph: Graph, threadId: string, io: CliIo, args: RunA
       sources,
       counts: { units: progress.unitsFinished || (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors },
       timings: { total_ms: progress.elapsedMs(), stages_ms: progress.stageTimings },
+      ...(usage ? { usage: usage.totals() } : {}),
     });
   } else if (!args.out) {
     io.stdout.write(report.endsWith("\n") ? report : `${report}\n`);

@@ -1,13 +1,16 @@
 import { limitedFetch } from "./limitedFetch.js";
+import { processUsage } from "./usage.js";
 
 /**
  * What every chat model client gets where it is created, whichever provider built it: a fetch
  * that goes through the provider's lane, breaker and Fanout's one retry layer, and the client's
- * own retries off, so retries never multiply.
+ * own retries off, so retries never multiply; and the callback that feeds the metrics.
  */
 export function modelCallHooks(provider: string, retries?: number) {
   return {
     maxRetries: 0,
     fetch: limitedFetch(`model:${provider}`, { retries }),
+    /** Calls, latency, tokens and cost into the process's metrics. */
+    callbacks: [processUsage],
   };
 }
