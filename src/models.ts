@@ -90,6 +90,7 @@ export function createChatModel(spec: string, options: ChatModelOptions): BaseCh
     useResponsesApi: false,
     // Lane, breaker and the one retry layer live in hooks.fetch, so the client's own retries are off.
     maxRetries: hooks.maxRetries,
+    cache: hooks.cache,
     callbacks: hooks.callbacks,
     configuration: { ...(baseURL ? { baseURL } : {}), fetch: hooks.fetch },
   });

@@ -20,6 +20,8 @@ import { countFinishedUnits, questionIn, readThreadState } from "./threadState.j
 import { readRunMetadata, settingsToKeep, withRunMetadata, type RunMetadata } from "./runMetadata.js";
 import { startTracing } from "./tracing.js";
 import { ModelUsage } from "../limits/usage.js";
+import { responseCache } from "../limits/cache.js";
+import { responseStoreFor } from "../limits/responseStore.js";
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
@@ -51,6 +53,7 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
   const threadId = args.thread ?? randomUUID();
   // Held until we stop, also while creating the thread: no other process runs it meanwhile.
   const lease = await acquireThreadLease(saver, threadId);
+  responseCache.useStore(responseStoreFor(saver));
   try {
     return await runLeased(args, threadId, saver, io, lease.lost);
   } finally {

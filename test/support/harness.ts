@@ -14,6 +14,8 @@ export async function useStandIn(options: StandInOptions = {}): Promise<StandIn>
   const standin = await startStandIn(options);
   process.env.OPENAI_BASE_URL = standin.url;
   process.env.OPENAI_API_KEY = "test-key-not-secret";
+  // Tests count the calls the stand-in sees, so the response cache is on only where a test asks for it.
+  process.env.FANOUT_CACHE ??= "false";
   return standin;
 }
 

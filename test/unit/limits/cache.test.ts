@@ -1,0 +1,86 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { HumanMessage } from "@langchain/core/messages";
+import { tool } from "@langchain/core/tools";
+import { z } from "zod";
+import { openCheckpointer } from "../../../src/checkpoint/index.js";
+import { createChatModel } from "../../../src/models.js";
+import { responseCache } from "../../../src/limits/cache.js";
+import { responseStoreFor } from "../../../src/limits/responseStore.js";
+import { ModelUsage } from "../../../src/limits/usage.js";
+import { sharedStandIn } from "../../support/harness.js";
+import { freshLimits } from "./support.js";
+
+const model = () => createChatModel("openai:gpt-4.1", { maxTokens: 100, timeoutSeconds: 30 });
+
+describe("the response cache", () => {
+  const standin = sharedStandIn();
+
+  test("an identical call is answered from memory, costs no tokens, and counts as cached", async () => {
+    freshLimits({ cache: true });
+    const usage = new ModelUsage();
+    const first = await model().invoke([new HumanMessage("What is a tide?")], { callbacks: [usage] });
+    const second = await model().invoke([new HumanMessage("What is a tide?")], { callbacks: [usage] });
+    assert.equal(standin().stats().total, 1);
+    assert.equal(second.content, first.content);
+    assert.equal(usage.totals().cached_calls, 1);
+    assert.equal(second.usage_metadata?.input_tokens, 0);
+  });
+
+  test("different messages, tools or models are different calls", async () => {
+    freshLimits({ cache: true });
+    const lookup = tool(async () => "x", { name: "lookup", description: "Looks a word up", schema: z.object({ word: z.string() }) });
+    await model().invoke([new HumanMessage("What is a tide?")]);
+    await model().invoke([new HumanMessage("What is a wave?")]);
+    await model().bindTools!([lookup]).invoke([new HumanMessage("What is a tide?")]);
+    await createChatModel("openai:gpt-4.1-mini", { maxTokens: 100, timeoutSeconds: 30 }).invoke([new HumanMessage("What is a tide?")]);
+    assert.equal(standin().stats().total, 4);
+  });
+
+  test("tool calls survive the cache", async () => {
+    freshLimits({ cache: true });
+    standin().configure({ behaviour: () => ({ toolCalls: [{ name: "lookup", args: { word: "tide" } }] }) });
+    const lookup = tool(async () => "x", { name: "lookup", description: "Looks a word up", schema: z.object({ word: z.string() }) });
+    const bound = model().bindTools!([lookup]);
+    await bound.invoke([new HumanMessage("Look up tide")]);
+    const again = await bound.invoke([new HumanMessage("Look up tide")]);
+    assert.equal(standin().stats().total, 1);
+    assert.deepEqual(again.tool_calls?.map((call) => [call.name, call.args]), [["lookup", { word: "tide" }]]);
+  });
+
+  test("cache=false sends every call", async () => {
+    freshLimits({ cache: false });
+    await model().invoke([new HumanMessage("What is a tide?")]);
+    await model().invoke([new HumanMessage("What is a tide?")]);
+    assert.equal(standin().stats().total, 2);
+  });
+
+  test("entries persist in the run store, outlive the memory, and never contain the key", async () => {
+    const home = mkdtempSync(path.join(tmpdir(), "fanout-cache-"));
+    const opened = await openCheckpointer({ home });
+    try {
+      freshLimits({ cache: true });
+      responseCache.useStore(responseStoreFor(opened.saver));
+      await model().invoke([new HumanMessage("What is a tide?")]);
+      responseCache.clearMemory(); // as a new process would start
+      await model().invoke([new HumanMessage("What is a tide?")]);
+      assert.equal(standin().stats().total, 1);
+    } finally {
+      await opened.close();
+    }
+    const bytes = readdirSync(home).map((file) => readFileSync(path.join(home, file)).toString("latin1")).join("");
+    assert.ok(bytes.includes("fanout_response_cache"));
+    assert.ok(!bytes.includes(process.env.OPENAI_API_KEY!), "the API key is stored");
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  test("memory stays within cache_max_bytes", async () => {
+    freshLimits({ cache: true, cache_max_bytes: 2000 });
+    for (let i = 0; i < 10; i += 1) await model().invoke([new HumanMessage(`Question number ${i}`)]);
+    assert.ok(responseCache.memoryBytes <= 2000, `${responseCache.memoryBytes} bytes`);
+    assert.ok(responseCache.memoryBytes > 0);
+  });
+});
