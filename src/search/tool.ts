@@ -1,6 +1,7 @@
 import { tool, type StructuredToolInterface } from "@langchain/core/tools";
 import { z } from "zod";
 import type { Configuration } from "../config.js";
+import { withSearchCache } from "../limits/searchCache.js";
 import { createLocalBackend } from "./localBackend.js";
 import { searchAndSummarise } from "./pipeline.js";
 import { summaryDeadline } from "./summarise.js";
@@ -13,6 +14,11 @@ export const SearchArgs = z.object({
 
 /** The backend `search_api` names, or undefined for `none`. Throws ConfigurationError when it cannot work. */
 export function createSearchBackend(configuration: Configuration): SearchBackend | undefined {
+  const backend = searchBackendFor(configuration);
+  return backend && withSearchCache(backend);
+}
+
+function searchBackendFor(configuration: Configuration): SearchBackend | undefined {
   switch (configuration.search_api) {
     case "tavily":
       return createTavilyBackend();

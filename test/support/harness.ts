@@ -14,8 +14,9 @@ export async function useStandIn(options: StandInOptions = {}): Promise<StandIn>
   const standin = await startStandIn(options);
   process.env.OPENAI_BASE_URL = standin.url;
   process.env.OPENAI_API_KEY = "test-key-not-secret";
-  // Tests count the calls the stand-in sees, so the response cache is on only where a test asks for it.
+  // Tests count the calls the stand-in sees, so the caches are on only where a test asks for them.
   process.env.FANOUT_CACHE ??= "false";
+  process.env.FANOUT_SEARCH_CACHE_TTL_SECONDS ??= "0";
   return standin;
 }
 

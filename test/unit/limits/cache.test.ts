@@ -7,6 +7,9 @@ import { HumanMessage } from "@langchain/core/messages";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import { openCheckpointer } from "../../../src/checkpoint/index.js";
+import { ConfigurationSchema } from "../../../src/config.js";
+import { clearSearchCache } from "../../../src/limits/searchCache.js";
+import { createSearchBackend } from "../../../src/search/tool.js";
 import { createChatModel } from "../../../src/models.js";
 import { responseCache } from "../../../src/limits/cache.js";
 import { responseStoreFor } from "../../../src/limits/responseStore.js";
@@ -82,5 +85,35 @@ describe("the response cache", () => {
     for (let i = 0; i < 10; i += 1) await model().invoke([new HumanMessage(`Question number ${i}`)]);
     assert.ok(responseCache.memoryBytes <= 2000, `${responseCache.memoryBytes} bytes`);
     assert.ok(responseCache.memoryBytes > 0);
+  });
+});
+
+describe("the search cache", () => {
+  const standin = sharedStandIn();
+
+  test("the same query within search_cache_ttl_seconds is answered without a request; 0 turns it off", async () => {
+    process.env.TAVILY_API_BASE_URL = standin().tavilyUrl;
+    process.env.TAVILY_API_KEY = "tvly-test";
+    clearSearchCache();
+    freshLimits({ search_cache_ttl_seconds: 60 });
+    const backend = createSearchBackend(ConfigurationSchema.parse({ search_api: "tavily" }))!;
+    const first = await backend.search("tidal power", 3);
+    const second = await backend.search("tidal power", 3);
+    assert.deepEqual(second, first);
+    assert.equal(standin().tavily.calls().length, 1);
+    freshLimits({ search_cache_ttl_seconds: 0 });
+    await backend.search("tidal power", 3);
+    assert.equal(standin().tavily.calls().length, 2);
+  });
+
+  test("a failed search is not remembered", async () => {
+    clearSearchCache();
+    freshLimits({ search_cache_ttl_seconds: 60, model_retries: 0 });
+    const backend = createSearchBackend(ConfigurationSchema.parse({ search_api: "tavily" }))!;
+    standin().tavily.failQuery("flaky", 500);
+    await assert.rejects(backend.search("flaky", 3));
+    standin().reset();
+    await backend.search("flaky", 3);
+    assert.equal(standin().tavily.calls().length, 1);
   });
 });
