@@ -26,7 +26,8 @@ export type CliArgs =
   | { command: "version" }
   | { command: "threads"; json: boolean }
   | { command: "show"; thread: string; json: boolean }
-  | { command: "prune"; olderThan?: string; thread?: string };
+  | { command: "prune"; olderThan?: string; thread?: string }
+  | { command: "config"; settings: string[]; json: boolean };
 
 
 export const OPTIONS = {
@@ -39,6 +40,7 @@ export const OPTIONS = {
   answer: { type: "string" },
   quiet: { type: "boolean", short: "q" },
   "older-than": { type: "string" },
+  "no-cache": { type: "boolean" },
 } as const;
 
 const SUBCOMMANDS = new Set(["threads", "show", "prune"]);
@@ -55,6 +57,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (values.version) return { command: "version" };
   if (values.thread !== undefined) checkThreadId(values.thread, "--thread");
   const [first, ...rest] = positionals;
+  const settings = [...(values.set ?? []), ...(values["no-cache"] ? ["cache=false"] : [])];
+  if (first === "config" && rest.length === 0) return { command: "config", settings, json: values.json ?? false };
   if (first && SUBCOMMANDS.has(first) && rest.length <= 1 && !values.set) {
     return subcommand(first, rest[0], values);
   }
@@ -69,7 +73,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     command: "run",
     question,
     thread: values.thread,
-    settings: values.set ?? [],
+    settings,
     out: values.out,
     json: values.json ?? false,
     answer: values.answer,
@@ -131,11 +135,13 @@ Usage:
   fanout threads                     list runs (${THREAD_COLUMNS.map((column) => column.described).join(", ")})
   fanout show ID                     a run's status (and why), pending step and report
   fanout prune --older-than 7d       delete runs not updated for that long (or --thread ID)
+  fanout config [--set k=v] [--json] the settings a run would use, and where each came from
 
 Options:
   -s, --set key=value   a setting for this run (repeatable); see the README for keys
   -t, --thread ID       thread id: names a new run, or picks one to resume
   -o, --out FILE        write the report to FILE instead of stdout
+      --no-cache        send every model call (same as --set cache=false)
       --json            print a JSON result on every outcome (status, reason, report, …)
       --answer TEXT     answer the clarifying question without a prompt
   -q, --quiet           no progress on stderr
@@ -147,6 +153,7 @@ Environment:
   TAVILY_API_KEY        key for search_api=tavily (the default)
   POSTGRES_URI          keep runs in Postgres; otherwise in FANOUT_HOME (default ~/.fanout)
   FANOUT_<KEY>          a setting, e.g. FANOUT_MAX_CONCURRENT_RESEARCH_UNITS=3
+  FANOUT_LOG_LEVEL      structured logs (JSON) on stderr: error, warn (default), info, debug
 
 Exit codes: 0 done, 1 run failed, 2 bad input or configuration, 3 waiting for an answer,
 4 finished partial (report written; the reason on stderr), 130 interrupted.

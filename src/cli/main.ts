@@ -27,6 +27,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.stdout.write(`${version()}\n`);
       return EXIT.ok;
     }
+    if (args.command === "config") {
+      const { configCommand } = await import("./configCommand.js");
+      return configCommand(io, args.settings, args.json);
+    }
     // The graph, models and stores load only now: --help and bad arguments answer at once.
     if (args.command === "run" && args.out !== undefined) await checkReportPath(args.out);
     const { preflight } = await import("./run.js");
@@ -43,7 +47,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
 }
 
-async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" }>, saver: BaseCheckpointSaver, io: CliIo): Promise<number> {
+async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" | "config" }>, saver: BaseCheckpointSaver, io: CliIo): Promise<number> {
   const { runCommand } = await import("./run.js");
   const { pruneCommand, showCommand, threadsCommand } = await import("./threads.js");
   switch (args.command) {
