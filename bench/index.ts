@@ -25,6 +25,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   resume: () => import("./resume.js"),
   memory: () => import("./memory.js"),
   concurrent: () => import("./concurrent.js"),
+  limits: () => import("./limits.js"),
 };
 
 const DOC = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url));

@@ -90,7 +90,7 @@ export const ConfigurationSchema = z
       .int()
       .min(0)
       .max(60_000)
-      .default(500)
+      .default(200)
       .describe("Upper bound of the first retry's random wait; it doubles per retry (full jitter), or waits as long as retry-after asks"),
     breaker_threshold: positiveInt(1000).default(8).describe("Failed requests in a row to one provider that open its circuit breaker"),
     breaker_cooldown_seconds: z.coerce

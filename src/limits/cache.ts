@@ -11,12 +11,57 @@ export interface ResponseStore {
 }
 
 /**
+ * Call options LangGraph and LangChain add to every call that differ from run to run (the
+ * checkpoint and task ids, the run's signal and stream writer) and say nothing about the request.
+ */
+const PER_RUN_OPTIONS = new Set(["executionInfo", "control", "signal", "writer", "interrupt", "callbacks", "runId", "configurable"]);
+
+/** `key:json` entries of LangChain's llm string, split at the commas between them. */
+function llmKeyEntries(llmKey: string): string[] {
+  const entries: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = 0;
+  for (let i = 0; i < llmKey.length; i += 1) {
+    const char = llmKey[i];
+    if (inString) {
+      if (char === "\\") i += 1;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === "{" || char === "[") depth += 1;
+    else if (char === "}" || char === "]") depth -= 1;
+    else if (char === "," && depth === 0) {
+      entries.push(llmKey.slice(start, i));
+      start = i + 1;
+    }
+  }
+  entries.push(llmKey.slice(start));
+  return entries;
+}
+
+/** The llm string without the per-run options, so the same request in another run has the same key. */
+export function stableLlmKey(llmKey: string): string {
+  return llmKeyEntries(llmKey)
+    .filter((entry) => !PER_RUN_OPTIONS.has(entry.slice(0, entry.indexOf(":"))))
+    .join(",");
+}
+
+/**
+ * LangChain's prompt text writes "undefined" after an AI message whose reply carried an empty
+ * `function_call` field; the same message replayed from the cache has no such field. Dropped, so
+ * a conversation that went on from a cached reply has the key it had when the reply was fresh.
+ */
+function stablePrompt(prompt: string): string {
+  return prompt.replace(/undefined(?=\n(?:Human|AI|System|Tool): |$)/g, "");
+}
+
+/**
  * The key an entry is filed under: a hash of the model's parameters (LangChain's llm string,
  * which includes the client's settings, the API key among them) and the prompt. Only the hash is
  * kept, so no entry, in memory or on disk, contains a key.
  */
 export function entryKey(prompt: string, llmKey: string): string {
-  return createHash("sha256").update(llmKey).update("\u0000").update(prompt).digest("hex");
+  return createHash("sha256").update(stableLlmKey(llmKey)).update("\u0000").update(stablePrompt(prompt)).digest("hex");
 }
 
 /** Most recently used last; evicts from the front until the bytes fit. */

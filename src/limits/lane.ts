@@ -10,8 +10,11 @@ const SUCCESSES_PER_STEP = 2;
 /** How a request through a lane ended, as far as the lane's width is concerned. */
 export type LaneFeedback = "ok" | "rate_limited" | "failed";
 
-/** What a request learns when the lane starts it; hand it back with the feedback. */
-export type LaneTicket = { epoch: number };
+/**
+ * What a request learns when the lane starts it; hand it back with the feedback. `full`: the
+ * lane was at its width when it started, so its success says the width is not too small.
+ */
+export type LaneTicket = { epoch: number; full?: boolean };
 
 export type LaneLimits = { maxInFlight: number; adaptive: boolean };
 
@@ -22,7 +25,8 @@ export type LaneLimits = { maxInFlight: number; adaptive: boolean };
  * The width adapts (AIMD): a 429 narrows it to just under what was in flight when the
  * provider pushed back, and successes widen it again by one per 2×width successes, never past
  * the configured maximum. Only a 429 from a call started after the last narrowing counts, so
- * one burst of 429s narrows the lane once.
+ * one burst of 429s narrows the lane once; only a success of a call that started with the lane
+ * full counts, so a lane that is mostly idle does not grow past what it has tried.
  */
 export class Lane {
   private readonly limit: LimitFunction;
@@ -71,7 +75,7 @@ export class Lane {
       this.running += 1;
       this.publish();
       try {
-        return await call({ epoch: this.epoch });
+        return await call({ epoch: this.epoch, full: this.running >= this.width });
       } finally {
         this.running -= 1;
         this.publish();
@@ -83,7 +87,8 @@ export class Lane {
 
   feedback(ticket: LaneTicket, outcome: LaneFeedback): void {
     if (!this.adaptive) return;
-    if (outcome === "ok") this.widen();
+    // Like TCP's window, the width grows only while it is what holds calls back.
+    if (outcome === "ok" && ticket.full) this.widen();
     else if (outcome === "rate_limited" && ticket.epoch === this.epoch) this.narrow();
   }
 

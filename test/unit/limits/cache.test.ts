@@ -11,10 +11,10 @@ import { ConfigurationSchema } from "../../../src/config.js";
 import { clearSearchCache } from "../../../src/limits/searchCache.js";
 import { createSearchBackend } from "../../../src/search/tool.js";
 import { createChatModel } from "../../../src/models.js";
-import { responseCache } from "../../../src/limits/cache.js";
+import { responseCache, stableLlmKey } from "../../../src/limits/cache.js";
 import { responseStoreFor } from "../../../src/limits/responseStore.js";
 import { ModelUsage } from "../../../src/limits/usage.js";
-import { sharedStandIn } from "../../support/harness.js";
+import { runGraph, sharedStandIn } from "../../support/harness.js";
 import { freshLimits } from "./support.js";
 
 const model = () => createChatModel("openai:gpt-4.1", { maxTokens: 100, timeoutSeconds: 30 });
@@ -115,5 +115,27 @@ describe("the search cache", () => {
     standin().reset();
     await backend.search("flaky", 3);
     assert.equal(standin().tavily.calls().length, 1);
+  });
+});
+
+test("the llm string loses only the per-run options (checkpoint ids, signal, writer)", () => {
+  const key = 'apiKey:"k",executionInfo:{"checkpointId":"a,b","taskId":"x"},max_tokens:100,signal:{},tools:[{"name":"t","d":"}{,"}],writer:undefined';
+  assert.equal(stableLlmKey(key), 'apiKey:"k",max_tokens:100,tools:[{"name":"t","d":"}{,"}]');
+});
+
+describe("the response cache across whole runs", () => {
+  const standin = sharedStandIn();
+
+  test("asking the same question again sends no model request at all", async () => {
+    freshLimits({ cache: true });
+    standin().configure({ units: 2 });
+    await runGraph("How do tides work?", { max_concurrent_research_units: 2 });
+    const first = standin().stats().total;
+    standin().reset();
+    standin().configure({ units: 2 });
+    const again = await runGraph("How do tides work?", { max_concurrent_research_units: 2 });
+    assert.ok(first > 5);
+    assert.equal(standin().stats().total, 0);
+    assert.ok(String(again.values.final_report).length > 0);
   });
 });

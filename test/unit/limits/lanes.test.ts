@@ -85,12 +85,20 @@ describe("adaptive width (AIMD)", () => {
     });
     return ticket;
   };
+  /** A call that started with the lane at its width. */
+  const fullTicketOf = async (lane: Lane) => ({ ...(await ticketOf(lane)), full: true });
 
   test("slow start grows by one per success up to the ceiling", async () => {
     const lane = new Lane("test", { maxInFlight: 10, adaptive: true });
     assert.equal(lane.width, SLOW_START_WIDTH);
-    for (let i = 0; i < 20; i += 1) lane.feedback(await ticketOf(lane), "ok");
+    for (let i = 0; i < 20; i += 1) lane.feedback(await fullTicketOf(lane), "ok");
     assert.equal(lane.width, 10);
+  });
+
+  test("successes of calls that found the lane with room to spare do not widen it", async () => {
+    const lane = new Lane("test", { maxInFlight: 10, adaptive: true });
+    for (let i = 0; i < 20; i += 1) lane.feedback(await ticketOf(lane), "ok");
+    assert.equal(lane.width, SLOW_START_WIDTH);
   });
 
   test("a burst of 429s narrows once; successes widen by one per 2×width", async () => {
@@ -112,9 +120,9 @@ describe("adaptive width (AIMD)", () => {
     assert.equal(lane.width, 3, "one narrowing, to one below the 4 in flight");
     release.forEach((resolve) => resolve());
     await Promise.all(running);
-    for (let i = 0; i < 5; i += 1) lane.feedback(await ticketOf(lane), "ok");
+    for (let i = 0; i < 5; i += 1) lane.feedback(await fullTicketOf(lane), "ok");
     assert.equal(lane.width, 3);
-    lane.feedback(await ticketOf(lane), "ok");
+    lane.feedback(await fullTicketOf(lane), "ok");
     assert.equal(lane.width, 4);
   });
 
