@@ -7,6 +7,9 @@ export const SLOW_START_WIDTH = 4;
 /** Successes per unit of width, after the first 429, before the lane widens by one. */
 const SUCCESSES_PER_STEP = 2;
 
+/** Share of the calls in flight beside a 429'd one that the lane keeps: a margin under the provider's limit. */
+const NARROWING = 0.8;
+
 /** How a request through a lane ended, as far as the lane's width is concerned. */
 export type LaneFeedback = "ok" | "rate_limited" | "failed";
 
@@ -22,8 +25,8 @@ export type LaneLimits = { maxInFlight: number; adaptive: boolean };
  * A named queue for calls to one outside service (`model:openai`, `search:tavily`, `fetch`),
  * shared by every run in the process. p-limit keeps at most `width` calls in flight.
  *
- * The width adapts (AIMD): a 429 narrows it to just under what was in flight when the
- * provider pushed back, and successes widen it again by one per 2×width successes, never past
+ * The width adapts (AIMD): a 429 narrows it to 80% of the other calls in flight when the
+ * provider pushed back (those it accepted: an estimate of its limit, less a margin), and successes widen it again by one per 2×width successes, never past
  * the configured maximum. Only a 429 from a call started after the last narrowing counts, so
  * one burst of 429s narrows the lane once; only a success of a call that started with the lane
  * full counts, so a lane that is mostly idle does not grow past what it has tried.
@@ -101,13 +104,13 @@ export class Lane {
     this.setWidth(this.width + 1);
   }
 
-  /** To one below what was in flight when the 429 came (the call that got it has left). */
+  /** Called from inside the 429'd call, so the others in flight are inFlight - 1. */
   private narrow(): void {
     this.epoch += 1;
     this.slowStart = false;
     this.successes = 0;
-    const inFlightBefore = this.inFlight;
-    this.setWidth(Math.max(1, Math.min(this.width, inFlightBefore) - 1));
+    const others = this.inFlight - 1;
+    this.setWidth(Math.max(1, Math.floor(Math.min(this.width, others) * NARROWING)));
   }
 
   private setWidth(width: number): void {
