@@ -81,6 +81,20 @@ export const ConfigurationSchema = z
       .max(1000)
       .default(0)
       .describe("Search requests in flight per search provider across the process (0 = unlimited)"),
+    model_requests_per_minute: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(0)
+      .describe("Model requests per minute per provider across the process (0 = no limit)"),
+    model_tokens_per_minute: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000_000)
+      .default(0)
+      .describe("Model tokens per minute per provider (prompt at ~4 characters a token plus max_tokens; 0 = no limit)"),
     adaptive_concurrency: booleanLike
       .default(true)
       .describe("Narrow a provider's lane on 429s and widen it again on successes"),

@@ -11,6 +11,7 @@ import {
 } from "cockatiel";
 import { log } from "../log.js";
 import { Lane } from "./lane.js";
+import { estimatedRequestTokens, rateGate, type RateGate } from "./rateGate.js";
 import { breakerState, requestSeconds, requestsTotal, retriesTotal } from "./metrics.js";
 import { limitSettings, onLimitSettings, type LimitSettings } from "./settings.js";
 import { MAX_RETRY_AFTER_MS, backoffMs, isProviderFault, isRetryableError, isRetryableStatus, outcomeOf, retryAfterMs } from "./faults.js";
@@ -26,8 +27,8 @@ export class CircuitOpen extends Error {
   }
 }
 
-/** The lane, circuit breaker and the settings they were made with, for one named lane. */
-type LaneKit = { lane: Lane; breaker: CircuitBreakerPolicy; breakerSettings: string };
+/** The lane, circuit breaker, rate budgets and the settings they were made with, for one named lane. */
+type LaneKit = { lane: Lane; breaker: CircuitBreakerPolicy; breakerSettings: string; requests?: RateGate; tokens?: RateGate; rateSettings: string };
 
 const kits = new Map<string, LaneKit>();
 
@@ -52,12 +53,20 @@ function makeBreaker(name: string, settings: LimitSettings): CircuitBreakerPolic
 
 const breakerKey = (settings: LimitSettings) => `${settings.breaker_threshold}/${settings.breaker_cooldown_seconds}`;
 
+/** Per-minute budgets apply to model lanes. */
+function rateGates(name: string, settings: LimitSettings): Pick<LaneKit, "requests" | "tokens" | "rateSettings"> {
+  const model = name.startsWith("model:");
+  const rpm = model ? settings.model_requests_per_minute : 0;
+  const tpm = model ? settings.model_tokens_per_minute : 0;
+  return { requests: rpm > 0 ? rateGate(rpm) : undefined, tokens: tpm > 0 ? rateGate(tpm) : undefined, rateSettings: `${rpm}/${tpm}` };
+}
+
 /** The process-wide kit of a named lane, made on first use. */
 export function laneKit(name: string): LaneKit {
   let kit = kits.get(name);
   if (!kit) {
     const settings = limitSettings();
-    kit = { lane: new Lane(name, laneLimits(name, settings)), breaker: makeBreaker(name, settings), breakerSettings: breakerKey(settings) };
+    kit = { lane: new Lane(name, laneLimits(name, settings)), breaker: makeBreaker(name, settings), breakerSettings: breakerKey(settings), ...rateGates(name, settings) };
     kits.set(name, kit);
   }
   return kit;
@@ -72,6 +81,7 @@ onLimitSettings((settings) => {
   for (const [name, kit] of kits) {
     kit.lane.configure(laneLimits(name, settings));
     if (kit.breakerSettings !== breakerKey(settings)) Object.assign(kit, { breaker: makeBreaker(name, settings), breakerSettings: breakerKey(settings) });
+    if (kit.rateSettings !== rateGates(name, settings).rateSettings) Object.assign(kit, rateGates(name, settings));
   }
 });
 
@@ -101,10 +111,10 @@ export type LimitedFetchOptions = {
 };
 
 /**
- * A fetch that sends every request through the named lane, its provider's circuit breaker and
- * Fanout's one retry layer: exponential backoff with full jitter, at least as long as
- * `retry-after` asks, for 429, 408, 5xx and connections cut off; never for other 4xx, a server
- * that cannot be reached, a timeout or an abort. Give it to a provider's client (whose own
+ * A fetch that sends every request through Fanout's one retry layer, its provider's circuit
+ * breaker, the per-minute budgets (model lanes) and the named lane. The retry layer: exponential
+ * backoff with full jitter, at least as long as `retry-after` asks, for 429, 408, 5xx and
+ * connections cut off; never for other 4xx, a server that cannot be reached, a timeout or an abort. Give it to a provider's client (whose own
  * retries must be off) so every outside call is limited the same way, whoever built the client.
  */
 export function limitedFetch(laneName: string, options: LimitedFetchOptions = {}): typeof fetch {
@@ -131,7 +141,13 @@ export function limitedFetch(laneName: string, options: LimitedFetchOptions = {}
       if ("value" in reason) void (reason.value as Response).body?.cancel().catch(() => undefined);
     });
     try {
-      return await policy.execute(() => kit.breaker.execute(() => attempt(kit.lane, laneName, () => send(input, init))), init?.signal ?? undefined);
+      const throughBudgets = async () => {
+        // Spent per request sent, retries included, before it waits for a lane slot (so a wait for budget holds no slot).
+        await kit.requests?.();
+        await kit.tokens?.(estimatedRequestTokens(init?.body));
+        return attempt(kit.lane, laneName, () => send(input, init));
+      };
+      return await policy.execute(() => kit.breaker.execute(throughBudgets), init?.signal ?? undefined);
     } catch (error) {
       if (isBrokenCircuitError(error)) throw new CircuitOpen(laneName, settings.breaker_cooldown_seconds);
       throw error;

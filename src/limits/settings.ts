@@ -5,6 +5,8 @@ export type LimitSettings = Pick<
   Configuration,
   | "max_model_concurrency"
   | "max_search_concurrency"
+  | "model_requests_per_minute"
+  | "model_tokens_per_minute"
   | "adaptive_concurrency"
   | "model_retries"
   | "retry_initial_delay_ms"

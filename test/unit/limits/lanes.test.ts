@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { HumanMessage } from "@langchain/core/messages";
 import { createChatModel } from "../../../src/models.js";
 import { Lane, SLOW_START_WIDTH } from "../../../src/limits/lane.js";
-import { laneNamed } from "../../../src/limits/limitedFetch.js";
+import { laneKit, laneNamed } from "../../../src/limits/limitedFetch.js";
+import { estimatedRequestTokens, rateGate } from "../../../src/limits/rateGate.js";
 import { metricsRegistry } from "../../../src/limits/metrics.js";
 import { createTavilyBackend } from "../../../src/search/tavily.js";
 import { sharedStandIn } from "../../support/harness.js";
@@ -130,5 +131,47 @@ describe("adaptive width (AIMD)", () => {
     const lane = new Lane("test", { maxInFlight: 5, adaptive: false });
     lane.feedback(await ticketOf(lane), "rate_limited");
     assert.equal(lane.width, 5);
+  });
+});
+
+describe("per-minute budgets", () => {
+  test("a request budget lets `limit` calls through per interval and queues the rest", async () => {
+    const stop = new AbortController();
+    const gate = rateGate(2, 60_000, stop.signal);
+    let passed = 0;
+    const calls = Array.from({ length: 5 }, () => gate().then(() => (passed += 1)));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(passed, 2);
+    assert.equal(gate.queueSize, 3);
+    stop.abort();
+    assert.equal((await Promise.allSettled(calls)).filter((call) => call.status === "rejected").length, 3);
+  });
+
+  test("a token budget charges each call its estimated tokens, at most the whole budget", async () => {
+    const stop = new AbortController();
+    const gate = rateGate(1000, 60_000, stop.signal);
+    let passed = 0;
+    const calls = [600, 300, 200, 5000].map((weight) => gate(weight).then(() => (passed += 1)));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(passed, 2, "600 + 300 fit in 1000; 200 more does not");
+    assert.equal(gate.queueSize, 2);
+    stop.abort();
+    await Promise.allSettled(calls);
+  });
+
+  test("a request's tokens are its text at ~4 characters a token plus the reply it allows", () => {
+    const body = JSON.stringify({ messages: [{ role: "user", content: "x".repeat(400) }], max_tokens: 100 });
+    assert.equal(estimatedRequestTokens(body), Math.ceil(body.length / 4) + 100);
+  });
+
+  test("model_requests_per_minute holds the process's requests to a provider", async () => {
+    freshLimits({ model_requests_per_minute: 2 });
+    const kit = laneKit("model:openai");
+    assert.ok(kit.requests);
+    assert.equal(kit.tokens, undefined);
+    freshLimits({ model_tokens_per_minute: 10_000 });
+    assert.equal(laneKit("model:openai").requests, undefined);
+    assert.ok(laneKit("model:openai").tokens);
+    assert.equal(laneKit("search:tavily").tokens, undefined);
   });
 });
