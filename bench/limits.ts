@@ -189,7 +189,7 @@ export async function run(options: BenchOptions = DEFAULT_OPTIONS): Promise<stri
       "### Converging on a hidden concurrency limit",
       "",
       "The stand-in answers 429 at once to a request that arrives while 6 are in flight (a gateway's limit the client is not told).",
-      "`max_model_concurrency=0` (no cap), `adaptive_concurrency=true`: the lane starts 4 wide and must find the limit itself.",
+      "`max_model_concurrency=0` (no cap), `adaptive_concurrency=true`: the lane starts 8 wide and must find the limit itself.",
       "",
       converge,
       "",

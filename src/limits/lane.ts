@@ -2,7 +2,7 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { laneInFlight, laneQueued, laneWidth } from "./metrics.js";
 
 /** Width an adaptive lane starts at: it grows by one per success until the first 429 (slow start). */
-export const SLOW_START_WIDTH = 4;
+export const SLOW_START_WIDTH = 8;
 
 /** Successes per unit of width, after the first 429, before the lane widens by one. */
 const SUCCESSES_PER_STEP = 2;
