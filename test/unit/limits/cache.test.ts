@@ -15,6 +15,7 @@ import { responseCache, stableLlmKey } from "../../../src/limits/cache.js";
 import { responseStoreFor } from "../../../src/limits/responseStore.js";
 import { ModelUsage } from "../../../src/limits/usage.js";
 import { runGraph, sharedStandIn } from "../../support/harness.js";
+import { dropSchema } from "../../support/postgres.js";
 import { freshLimits } from "./support.js";
 
 const model = () => createChatModel("openai:gpt-4.1", { maxTokens: 100, timeoutSeconds: 30 });
@@ -138,4 +139,20 @@ describe("the response cache across whole runs", () => {
     assert.equal(standin().stats().total, 0);
     assert.ok(String(again.values.final_report).length > 0);
   });
+});
+
+test("in Postgres, entries go to a table in the run store's schema", { skip: !process.env.POSTGRES_URI && "POSTGRES_URI is not set" }, async () => {
+  const uri = process.env.POSTGRES_URI!;
+  const schema = `fanout_cache_test_${process.pid}_${Date.now()}`;
+  const opened = await openCheckpointer({ postgresUri: uri, schema });
+  try {
+    const store = responseStoreFor(opened.saver)!;
+    assert.equal(await store.get("absent"), undefined);
+    await store.set("k1", '{"a":1}');
+    await store.set("k1", '{"a":2}');
+    assert.equal(await store.get("k1"), '{"a":2}');
+  } finally {
+    await opened.close();
+    await dropSchema(uri, schema);
+  }
 });
