@@ -183,6 +183,8 @@ export async function run(options: BenchOptions = DEFAULT_OPTIONS): Promise<stri
       "### Fault penalty (8 units)",
       "",
       `Each model request draws a fault from the stand-in's seeded PRNG: half 429, half 500, answered after the usual latency. ${repeats} runs per row (seeds differ per run, same per row).`,
+      "A fault costs at least one more call's latency on its path, plus the backoff; the issue's targets are 1.3× at 10% and 1.5× at 20%.",
+      "Most of the penalty is the unlucky tail: a serial call (brief, supervisor, report) that fails two or three times in a row.",
       "",
       penalty,
       "",

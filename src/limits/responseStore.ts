@@ -4,16 +4,26 @@ import type { ResponseStore } from "./cache.js";
 
 const TABLE = "fanout_response_cache";
 
-/** Responses kept in the embedded SQLite store's own file, in a table beside the checkpoints. */
+/** `make`'s result, made on the first call only: the table is created when the cache is first used, not when the store opens. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+/** Responses kept in the embedded SQLite store's own file, in a table beside the checkpoints. Errors reach the cache, which ignores them. */
 function sqliteStore(backend: Extract<Backend, { kind: "sqlite" }>): ResponseStore {
   const { db } = backend;
-  db.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at INTEGER NOT NULL)`);
-  const read = db.prepare(`SELECT value FROM ${TABLE} WHERE key = ?`);
-  const write = db.prepare(`INSERT OR REPLACE INTO ${TABLE} (key, value, created_at) VALUES (?, ?, ?)`);
+  const statements = once(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at INTEGER NOT NULL)`);
+    return {
+      read: db.prepare(`SELECT value FROM ${TABLE} WHERE key = ?`),
+      write: db.prepare(`INSERT OR REPLACE INTO ${TABLE} (key, value, created_at) VALUES (?, ?, ?)`),
+    };
+  });
   return {
-    get: async (key) => (read.get(key) as { value: string } | undefined)?.value,
+    get: async (key) => (statements().read.get(key) as { value: string } | undefined)?.value,
     set: async (key, value) => {
-      write.run(key, value, Date.now());
+      statements().write.run(key, value, Date.now());
     },
   };
 }
@@ -21,15 +31,17 @@ function sqliteStore(backend: Extract<Backend, { kind: "sqlite" }>): ResponseSto
 /** Responses kept in a table of the Postgres store's schema. */
 function postgresStore(backend: Extract<Backend, { kind: "postgres" }>): ResponseStore {
   const table = `"${backend.schema}".${TABLE}`;
-  const ready = backend.pool.query(`CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+  // Two processes creating the table at once can collide in Postgres's catalog; the loser retries once.
+  const create = () => backend.pool.query(`CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+  const ready = once(() => create().catch(create));
   return {
     get: async (key) => {
-      await ready;
+      await ready();
       const result = await backend.pool.query<{ value: string }>(`SELECT value FROM ${table} WHERE key = $1`, [key]);
       return result.rows[0]?.value;
     },
     set: async (key, value) => {
-      await ready;
+      await ready();
       await backend.pool.query(`INSERT INTO ${table} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [key, value]);
     },
   };
