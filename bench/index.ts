@@ -28,6 +28,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   concurrent: () => import("./concurrent.js"),
   search: () => import("./search.js"),
   server: () => import("./server.js"),
+  limits: () => import("./limits.js"),
 };
 
 const DOC = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url));

@@ -99,6 +99,61 @@ export const ConfigurationSchema = z
       .enum(["retrieved", "claims"])
       .default("retrieved")
       .describe("retrieved: every citation names a retrieved source; claims: also asks the summarisation model whether each cited source supports its sentence (one call per cited source)"),
+    max_model_concurrency: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(0)
+      .describe("Model calls in flight per provider across the whole process (0 = unlimited; 1 = one after another)"),
+    max_search_concurrency: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(0)
+      .describe("Search requests in flight per search provider across the process (0 = unlimited)"),
+    model_requests_per_minute: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(0)
+      .describe("Model requests per minute per provider across the process (0 = no limit)"),
+    model_tokens_per_minute: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000_000)
+      .default(0)
+      .describe("Model tokens per minute per provider (prompt at ~4 characters a token plus max_tokens; 0 = no limit)"),
+    adaptive_concurrency: booleanLike
+      .default(true)
+      .describe("Narrow a provider's lane on 429s and widen it again on successes"),
+    model_retries: z.coerce.number().int().min(0).max(10).default(3).describe("Retries of a model or search request answered 429/5xx or cut off; never for 400/401/403"),
+    retry_initial_delay_ms: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(60_000)
+      .default(200)
+      .describe("Upper bound of the first retry's random wait; it doubles per retry (full jitter), or waits as long as retry-after asks"),
+    breaker_threshold: positiveInt(1000).default(8).describe("Failed requests in a row to one provider that open its circuit breaker"),
+    breaker_cooldown_seconds: z.coerce
+      .number()
+      .positive()
+      .max(3600)
+      .default(30)
+      .describe("Seconds an open breaker fails calls at once before one probe call may try again"),
+    cache: booleanLike.default(true).describe("Serve identical model calls from the response cache (memory and the run store)"),
+    cache_max_bytes: positiveInt(4_000_000_000).default(64 * 1024 * 1024).describe("Bytes of model responses the in-memory cache keeps"),
+    search_cache_ttl_seconds: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400)
+      .default(3600)
+      .describe("Seconds a search result is served from the search cache (0 = no search cache)"),
     research_model: modelSpec.default("openai:gpt-4.1").describe("Model for the supervisor and researchers"),
     research_model_max_tokens: positiveInt(200_000).default(10_000).describe("Longest reply of the supervisor and researcher model, in tokens"),
     research_model_context_tokens: contextTokens.describe("Context window of the supervisor and researcher model, in tokens; 0: the known size for its model family"),

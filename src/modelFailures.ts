@@ -1,4 +1,5 @@
 import { AsyncCaller, type FailedAttemptHandler } from "@langchain/core/utils/async_caller";
+import { CircuitOpen } from "./limits/limitedFetch.js";
 import { redactSecrets } from "./secrets.js";
 import { unreachableReason } from "./util/network.js";
 import { isUnusableReply } from "./util/structured.js";
@@ -20,8 +21,17 @@ function isRequestTimeout(error: unknown): boolean {
   return (error.name === "TimeoutError" && /timed out/i.test(error.message)) || error.constructor.name === "APIConnectionTimeoutError";
 }
 
+/** The provider's open circuit breaker, when the client wrapped it as a connection error. */
+function openCircuitIn(error: unknown, depth = 0): CircuitOpen | undefined {
+  if (error instanceof CircuitOpen) return error;
+  if (!(error instanceof Error) || depth > 5) return undefined;
+  return openCircuitIn(error.cause, depth + 1);
+}
+
 /** The failure as ModelUnavailable when retrying is pointless, else undefined. */
 export function hopelessFailure(error: unknown, endpoint: string, timeoutSeconds: number): ModelUnavailable | undefined {
+  const open = openCircuitIn(error);
+  if (open) return new ModelUnavailable(`the model server at ${endpoint} is not answering: ${open.message}`, { cause: error });
   if (isRequestTimeout(error)) {
     return new ModelUnavailable(`the model server at ${endpoint} did not answer within ${timeoutSeconds} s (model_timeout_seconds)`, { cause: error });
   }
@@ -40,7 +50,9 @@ class DefaultRetryDecision extends AsyncCaller {
 const retryOrThrow = new DefaultRetryDecision({}).decide;
 
 /**
- * The retry decision for a model's calls: LangChain's own, except that it gives up at once on a
+ * What a model's client does with a failed call. Retries happen once, below it, in the fetch
+ * that limits/limitedFetch.ts gives every client, so the client's maxRetries is 0 and this only
+ * shapes the error: LangChain's own decision, except that it gives up at once on a
  * server that is not there or did not answer in time (the default retries a refused connection
  * for 7-14 s and re-sends a timed-out call), that it leaves replies that do not parse to the
  * caller that asked for structure, and that it takes secrets out of error messages

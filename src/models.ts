@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { ConfigurationError, shownValue } from "./config.js";
 import { failFast } from "./modelFailures.js";
 import { PROVIDERS, loadProviderPackages, providerModule, registerProviderModule } from "./providers.js";
+import { modelCallHooks } from "./limits/modelHooks.js";
 import { shownUrl } from "./util/network.js";
 
 export type ModelSpec = { provider: string; model: string };
@@ -54,8 +55,14 @@ function estimateTokens(content: MessageContent): number {
   return Math.ceil(text.length / 4);
 }
 
-/** `timeoutSeconds` limits one request (model_timeout_seconds); a timed-out request is not repeated. */
+/**
+ * `timeoutSeconds` limits one request (model_timeout_seconds); a timed-out request is not repeated.
+ * `maxRetries` overrides model_retries for this model's requests.
+ */
 export type ChatModelOptions = { maxTokens: number; timeoutSeconds: number; maxRetries?: number };
+
+/** Retries for a client whose requests cannot go through Fanout's fetch (and so its retry layer). */
+const DEFAULT_CLIENT_RETRIES = 3;
 
 const models = new Map<string, BaseChatModel>();
 
@@ -75,11 +82,13 @@ export function createChatModel(spec: string, options: ChatModelOptions): BaseCh
   const cacheKey = JSON.stringify([spec, options.maxTokens, options.maxRetries, options.timeoutSeconds, endpoint.baseURL, endpoint.extra, fingerprint(endpoint.apiKey ?? "")]);
   const cached = models.get(cacheKey);
   if (cached) return cached;
+  const hooks = modelCallHooks(provider, options.maxRetries);
   const chatModel = entry.build(providerModule(provider), model, endpoint, {
     maxTokens: options.maxTokens,
-    maxRetries: options.maxRetries ?? 3,
     timeoutMs: options.timeoutSeconds * 1000,
     onFailedAttempt: failFast(shownUrl(endpoint.shown), options.timeoutSeconds),
+    ...hooks,
+    clientRetries: options.maxRetries ?? DEFAULT_CLIENT_RETRIES,
   });
   // Every client estimates tokens from characters: none may load encodings over the network.
   chatModel.getNumTokens = async (content: MessageContent) => estimateTokens(content);

@@ -1,5 +1,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { FailedAttemptHandler } from "@langchain/core/utils/async_caller";
+import type { BaseCache } from "@langchain/core/caches";
+import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { ConfigurationError } from "./config.js";
 
 /** Where a provider's models are called, read from its usual environment variables. */
@@ -13,8 +15,21 @@ export type Endpoint = {
   extra?: Record<string, string>;
 };
 
-/** What every model is built with, whatever its provider. */
-export type CommonFields = { maxTokens: number; maxRetries: number; timeoutMs: number; onFailedAttempt: FailedAttemptHandler };
+/**
+ * What every model is built with, whatever its provider. `fetch` carries the provider's lane,
+ * breaker and Fanout's one retry layer, so a client that takes it sets `maxRetries` (0); a client
+ * that cannot take a fetch keeps `clientRetries` of its own.
+ */
+export type CommonFields = {
+  maxTokens: number;
+  maxRetries: number;
+  clientRetries: number;
+  timeoutMs: number;
+  onFailedAttempt: FailedAttemptHandler;
+  fetch: typeof fetch;
+  cache: BaseCache;
+  callbacks: BaseCallbackHandler[];
+};
 
 // A provider package's exports, loaded at run time: its chat model classes.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each package has its own constructor fields
@@ -51,7 +66,9 @@ function openAiFields(model: string, endpoint: Endpoint, common: CommonFields) {
     timeout: common.timeoutMs,
     onFailedAttempt: common.onFailedAttempt,
     useResponsesApi: false,
-    configuration: endpoint.baseURL ? { baseURL: endpoint.baseURL } : undefined,
+    cache: common.cache,
+    callbacks: common.callbacks,
+    configuration: { ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}), fetch: common.fetch },
   };
 }
 
@@ -121,7 +138,9 @@ export const PROVIDERS: Record<string, Provider> = {
         maxTokens: common.maxTokens,
         maxRetries: common.maxRetries,
         onFailedAttempt: common.onFailedAttempt,
-        clientOptions: { timeout: common.timeoutMs },
+        cache: common.cache,
+        callbacks: common.callbacks,
+        clientOptions: { timeout: common.timeoutMs, fetch: common.fetch },
       }),
   },
   "google-genai": {
@@ -136,8 +155,11 @@ export const PROVIDERS: Record<string, Provider> = {
         apiKey: endpoint.apiKey,
         baseUrl: endpoint.baseURL,
         maxOutputTokens: common.maxTokens,
-        maxRetries: common.maxRetries,
+        // Its client takes no fetch, so Fanout's retry layer cannot reach it.
+        maxRetries: common.clientRetries,
         onFailedAttempt: common.onFailedAttempt,
+        cache: common.cache,
+        callbacks: common.callbacks,
       }),
   },
   ollama: {
@@ -154,6 +176,8 @@ export const PROVIDERS: Record<string, Provider> = {
         numPredict: common.maxTokens,
         maxRetries: common.maxRetries,
         onFailedAttempt: common.onFailedAttempt,
+        cache: common.cache,
+        callbacks: common.callbacks,
         // The Ollama client has no timeout and no retry decision of its own: both are applied to its requests here.
         fetch: boundedFetch(common),
       }),
@@ -170,8 +194,11 @@ export const PROVIDERS: Record<string, Provider> = {
         model,
         region: endpoint.extra!.region,
         maxTokens: common.maxTokens,
-        maxRetries: common.maxRetries,
+        // Its client takes no fetch, so Fanout's retry layer cannot reach it.
+        maxRetries: common.clientRetries,
         onFailedAttempt: common.onFailedAttempt,
+        cache: common.cache,
+        callbacks: common.callbacks,
       }),
   },
   openrouter: openAiCompatible("openrouter", "OPENROUTER_API_KEY", "https://openrouter.ai/api/v1"),
@@ -181,7 +208,7 @@ export const PROVIDERS: Record<string, Provider> = {
 };
 
 /**
- * A fetch that gives up after the request timeout, and whose failures pass the same decision
+ * Fanout's fetch (lane, breaker, retries) that also gives up after the request timeout, and whose failures pass the same decision
  * as other clients' (onFailedAttempt): a server that is not there, or silent, is named.
  */
 function boundedFetch(common: CommonFields): typeof fetch {
@@ -189,7 +216,7 @@ function boundedFetch(common: CommonFields): typeof fetch {
     const deadline = AbortSignal.timeout(common.timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     try {
-      return await fetch(input, { ...init, signal });
+      return await common.fetch(input, { ...init, signal });
     } catch (error) {
       if (init?.signal?.aborted) throw error;
       const failure = deadline.aborted ? Object.assign(new Error(`request timed out after ${common.timeoutMs / 1000} s`, { cause: error }), { name: "TimeoutError" }) : error;

@@ -58,3 +58,8 @@ export function looksSecret(text: string, env: NodeJS.ProcessEnv = process.env):
   if (SECRET_SHAPE.test(text.trim())) return true;
   return secretValues(env).some((secret) => text.includes(secret));
 }
+
+/** True for the name of an environment variable whose value is a secret (an API key, a token, a password). */
+export function isSecretName(name: string): boolean {
+  return SECRET_ENV_NAME.test(name);
+}

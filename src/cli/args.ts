@@ -33,7 +33,8 @@ export type CliArgs =
   | { command: "show"; thread: string; json: boolean; format: ReportFormat; out?: string }
   | { command: "prune"; olderThan?: string; thread?: string }
   | { command: "export"; format: "drb"; thread?: string; out?: string }
-  | { command: "index"; folder: string; settings: string[]; json: boolean };
+  | { command: "index"; folder: string; settings: string[]; json: boolean }
+  | { command: "config"; settings: string[]; json: boolean };
 
 
 export const OPTIONS = {
@@ -47,6 +48,7 @@ export const OPTIONS = {
   quiet: { type: "boolean", short: "q" },
   format: { type: "string", short: "f" },
   "older-than": { type: "string" },
+  "no-cache": { type: "boolean" },
 } as const;
 
 const SUBCOMMANDS = new Set(["threads", "show", "prune", "export"]);
@@ -67,6 +69,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     if (!rest[0]?.trim()) throw new UsageError("fanout index needs a folder: fanout index <folder>");
     return { command: "index", folder: rest[0], settings: values.set ?? [], json: values.json ?? false };
   }
+  const settings = [...(values.set ?? []), ...(values["no-cache"] ? ["cache=false"] : [])];
+  if (first === "config" && rest.length === 0) return { command: "config", settings, json: values.json ?? false };
   if (first && SUBCOMMANDS.has(first) && rest.length <= 1 && !values.set) {
     return subcommand(first, rest[0], values);
   }
@@ -82,7 +86,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     command: "run",
     question,
     thread: values.thread,
-    settings: values.set ?? [],
+    settings,
     out: values.out,
     json: values.json === true || format === "json",
     format,
@@ -169,11 +173,13 @@ Usage:
   fanout prune --older-than 7d       delete runs not updated for that long (or --thread ID)
   fanout export --format drb         finished runs as DeepResearch Bench JSONL (or --thread ID)
   fanout index <folder>              build or update the search index of a folder (search_api=local)
+  fanout config [--set k=v] [--json] the settings a run would use, and where each came from
 
 Options:
   -s, --set key=value   a setting for this run (repeatable); see the README for keys
   -t, --thread ID       thread id: names a new run, or picks one to resume
   -o, --out FILE        write the report to FILE instead of stdout
+      --no-cache        send every model call (same as --set cache=false)
       --json            print a JSON result on every outcome (status, reason, report, …)
   -f, --format FORMAT   the report as md (default), html, json (as --json) or pdf (needs --out)
       --answer TEXT     answer the clarifying question without a prompt
@@ -186,6 +192,7 @@ Environment:
   TAVILY_API_KEY        key for search_api=tavily (the default)
   POSTGRES_URI          keep runs in Postgres; otherwise in FANOUT_HOME (default ~/.fanout)
   FANOUT_<KEY>          a setting, e.g. FANOUT_MAX_CONCURRENT_RESEARCH_UNITS=3
+  FANOUT_LOG_LEVEL      structured logs (JSON) on stderr: error, warn (default), info, debug
 
 Exit codes: 0 done, 1 run failed, 2 bad input or configuration, 3 waiting for an answer,
 4 finished partial (report written; the reason on stderr), 130 interrupted.

@@ -27,6 +27,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return EXIT.ok;
     }
     if (args.command === "index") return await (await import("./indexCommand.js")).indexCommand(args, io);
+    if (args.command === "config") {
+      const { configCommand } = await import("./configCommand.js");
+      return configCommand(io, args.settings, args.json);
+    }
     // The graph, models and stores load only now: --help and bad arguments answer at once.
     if ((args.command === "run" || args.command === "show" || args.command === "export") && args.out !== undefined) await checkReportPath(args.out);
     if (args.command === "run" || args.command === "show") (await import("./reportFormat.js")).checkFormat(args.format);
@@ -46,7 +50,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
 }
 
-async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" | "index" }>, saver: BaseCheckpointSaver, io: CliIo): Promise<number> {
+async function dispatch(args: Exclude<CliArgs, { command: "help" | "version" | "config" | "index" }>, saver: BaseCheckpointSaver, io: CliIo): Promise<number> {
   const { runCommand } = await import("./run.js");
   const { pruneCommand, showCommand, threadsCommand } = await import("./threads.js");
   switch (args.command) {

@@ -7,6 +7,7 @@ import { acquireThreadLease } from "../checkpoint/index.js";
 import { configurationFromEnv, configurationFromPairs, parseConfiguration, searchProviders, type Configuration } from "../config.js";
 import { parseMcpServers } from "../mcp/config.js";
 import { checkModelCredentials, loadModelProviders } from "../models.js";
+import { configureLimits } from "../limits/settings.js";
 import { createSearchBackend } from "../search/tool.js";
 import { describeFolderIndex } from "../search/index/localIndex.js";
 import { createLocalSearch } from "../search/local/index.js";
@@ -22,6 +23,9 @@ import { resumeCommand, writeResult } from "./result.js";
 import { countFinishedUnits, questionIn, readThreadState } from "./threadState.js";
 import { readRunMetadata, settingsToKeep, withRunMetadata, type RunMetadata } from "./runMetadata.js";
 import { startTracing } from "./tracing.js";
+import { ModelUsage } from "../limits/usage.js";
+import { responseCache } from "../limits/cache.js";
+import { responseStoreFor } from "../limits/responseStore.js";
 import type { Callbacks } from "@langchain/core/callbacks/manager";
 import type { CliIo } from "./io.js";
 import { EXIT } from "./io.js";
@@ -39,6 +43,7 @@ const DRAIN_GRACE_MS = 5_000;
 /** Checks settings, keys and search before any work starts, so mistakes cost nothing. */
 export async function preflight(settings: Record<string, string>): Promise<Configuration> {
   const configuration = parseConfiguration({ ...configurationFromEnv(), ...settings }, "--set");
+  configureLimits(configuration);
   const models = [configuration.research_model, configuration.summarization_model, configuration.compression_model, configuration.final_report_model];
   checkModelCredentials(models);
   await loadModelProviders(models);
@@ -57,6 +62,7 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
   const threadId = args.thread ?? randomUUID();
   // Held until we stop, also while creating the thread: no other process runs it meanwhile.
   const lease = await acquireThreadLease(saver, threadId);
+  responseCache.useStore(responseStoreFor(saver));
   try {
     return await runLeased(args, threadId, saver, io, lease.lost);
   } finally {
@@ -90,8 +96,9 @@ async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointS
   }
   const input = args.question ? { messages: [new HumanMessage(args.question)] } : null;
   const tracing = startTracing();
+  const usage = new ModelUsage();
   try {
-    return await execute(thread, input, { settings, callbacks: tracing?.callbacks, leaseLost });
+    return await execute(thread, input, { settings, callbacks: [...(tracing?.callbacks ?? []), usage], usage, leaseLost });
   } finally {
     await tracing?.finish(io.stderr);
   }
@@ -100,7 +107,7 @@ async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointS
 async function execute(
   thread: ThreadRun,
   firstInput: unknown,
-  run: { settings: Record<string, string>; callbacks?: Callbacks; leaseLost: AbortSignal },
+  run: { settings: Record<string, string>; callbacks?: Callbacks; usage: ModelUsage; leaseLost: AbortSignal },
 ): Promise<number> {
   const { graph, threadId, args, io } = thread;
   const corpus = await describeLocalCorpus(run.settings);
@@ -167,14 +174,14 @@ async function execute(
   } catch (error) {
     if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(thread, stopRendering);
     const failed = new RunFailed(threadId, run.leaseLost.aborted ? run.leaseLost.reason : error);
-    if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: failed.message, resume: resumeCommand(threadId) });
+    if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: failed.message, resume: resumeCommand(threadId), usage: run.usage.totals() });
     throw failed;
   } finally {
     clearTimeout(drainDeadline);
     stopRendering();
     stopSignals();
   }
-  return printResult(thread, progress);
+  return printResult(thread, progress, run.usage);
 }
 
 /** A run that stopped on an error; every step finished before it is saved. */
@@ -223,7 +230,8 @@ export async function describeSkipped(graph: Graph, threadId: string): Promise<s
   return `${countOf(units, "research unit")} already finished; continuing at ${next}`;
 }
 
-async function printResult({ graph, threadId, io, args }: ThreadRun, progress: RunProgress): Promise<number> {
+/** `usage` is what this process spent on the run (a resume counts only its own calls). */
+async function printResult({ graph, threadId, io, args }: ThreadRun, progress: RunProgress, usage?: ModelUsage): Promise<number> {
   const { values, metadata } = await graph.getState({ configurable: { thread_id: threadId } });
   const report = String(values.final_report ?? "");
   const sources = (values.sources ?? []) as Source[];
@@ -248,6 +256,7 @@ async function printResult({ graph, threadId, io, args }: ThreadRun, progress: R
       counts: { units: (values.notes as string[]).length, sources: sources.length, tool_errors: progress.toolErrors, model_fallbacks: progress.modelFallbacks },
       citations: values.citation_check,
       timings: { total_ms: progress.elapsedMs(), stages_ms: progress.stageTimings },
+      ...(usage ? { usage: usage.totals() } : {}),
     });
   } else if (!args.out) {
     const text = String(formatted);

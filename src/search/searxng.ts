@@ -3,6 +3,7 @@ import { ConfigurationError } from "../config.js";
 import { redactSecrets } from "../secrets.js";
 import { shownUrl, unreachableReason } from "../util/network.js";
 import type { SearchBackend, SearchHit } from "./types.js";
+import { limitedFetch } from "../limits/limitedFetch.js";
 
 /** How long one SearXNG query may take: short enough that a fallback provider still has time. */
 const SEARXNG_TIMEOUT_MS = 15_000;
@@ -60,9 +61,12 @@ function parseBase(searxngUrl: string): URL {
   throw new ConfigurationError(`searxng_url is not an http(s) URL: ${JSON.stringify(shownUrl(trimmed))}`);
 }
 
+/** SearXNG's requests share one lane, breaker and retry layer across the process, as Tavily's do. */
+const searxngFetch = limitedFetch("search:searxng");
+
 async function get(url: URL): Promise<Response> {
   try {
-    return await fetch(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(SEARXNG_TIMEOUT_MS) });
+    return await searxngFetch(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(SEARXNG_TIMEOUT_MS) });
   } catch (error) {
     const where = shownUrl(url.origin);
     if (error instanceof Error && error.name === "TimeoutError") throw new Error(`SearXNG at ${where} did not answer within ${SEARXNG_TIMEOUT_MS / 1000} s`);

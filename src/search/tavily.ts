@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigurationError } from "../config.js";
+import { limitedFetch } from "../limits/limitedFetch.js";
 import { redactSecrets } from "../secrets.js";
 import type { SearchBackend, SearchHit } from "./types.js";
 
@@ -44,13 +45,16 @@ export function createTavilyBackend(env: NodeJS.ProcessEnv = process.env): Searc
   };
 }
 
+/** Tavily's requests share one lane, breaker and retry layer across the process. */
+const searchFetch = limitedFetch("search:tavily");
+
 /**
  * The request @langchain/tavily's wrapper sends, made here because that wrapper
  * console.logs every failed response to stdout, where the CLI writes the
  * report, and loses the status when an error body is not JSON.
  */
 async function postSearch(apiBaseUrl: string, apiKey: string, params: TavilySearchParams): Promise<z.infer<typeof TavilySearchResponse>> {
-  const response = await fetch(`${apiBaseUrl}/search`, {
+  const response = await searchFetch(`${apiBaseUrl}/search`, {
     method: "POST",
     headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
     body: JSON.stringify(params),

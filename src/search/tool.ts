@@ -2,6 +2,7 @@ import { tool, type StructuredToolInterface } from "@langchain/core/tools";
 import { z } from "zod";
 import { searchProviders, type Configuration, type SearchProvider } from "../config.js";
 import { createFallbackBackend } from "./fallback.js";
+import { withSearchCache } from "../limits/searchCache.js";
 import { createLocalBackend } from "./localBackend.js";
 import { searchAndSummarise } from "./pipeline.js";
 import { summaryDeadline } from "./summarise.js";
@@ -27,10 +28,11 @@ export function createSearchBackend(configuration: Configuration): SearchBackend
 /** One provider's backend. */
 export function createProviderBackend(provider: Exclude<SearchProvider, "none">, configuration: Configuration): SearchBackend {
   switch (provider) {
+    // Web results are remembered for search_cache_ttl_seconds; a local folder is searched afresh.
     case "tavily":
-      return createTavilyBackend();
+      return withSearchCache(createTavilyBackend(), provider);
     case "searxng":
-      return createSearxngBackend(configuration.searxng_url);
+      return withSearchCache(createSearxngBackend(configuration.searxng_url), provider);
     case "local":
       return createLocalBackend(configuration.local_corpus_path);
   }

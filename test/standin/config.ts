@@ -15,6 +15,7 @@ export const DEFAULTS: ResolvedConfig = {
   tokens: { charsPerToken: 4 },
   quirks: [],
   contextTokens: 0,
+  maxInFlight: 0,
 };
 
 const rate = z.number().min(0).max(1);
@@ -29,6 +30,7 @@ export const ConfigPatch = z.strictObject({
   tokens: z.strictObject({ charsPerToken: z.number().positive().optional() }).optional(),
   quirks: z.array(z.enum(QUIRKS)).optional(),
   contextTokens: z.number().int().min(0).optional(),
+  maxInFlight: z.number().int().min(0).optional(),
   failNext: z.strictObject({ count: z.number().int().min(1), status: z.number().int().min(400).max(599).default(500), message: z.string().optional() }).optional(),
 });
 export type ConfigPatch = z.infer<typeof ConfigPatch>;
@@ -46,6 +48,7 @@ export function mergeConfig(current: ResolvedConfig, patch: StandInConfig): Reso
   if (patch.searchRounds !== undefined) next.searchRounds = patch.searchRounds;
   if (patch.quirks !== undefined) next.quirks = [...patch.quirks];
   if (patch.contextTokens !== undefined) next.contextTokens = patch.contextTokens;
+  if (patch.maxInFlight !== undefined) next.maxInFlight = patch.maxInFlight;
   if ("behaviour" in patch) next.behaviour = patch.behaviour;
   return next;
 }

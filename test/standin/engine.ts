@@ -64,6 +64,8 @@ export class Engine {
     this.tavily.reset();
     this.spoiled.clear();
     this.reseed();
+    // Pending failNext faults go too, as the StandIn interface promises.
+    this.faults.reset();
   }
 
   requests(): LoggedRequest[] {
@@ -181,9 +183,13 @@ export class Engine {
     return { status: 200 };
   }
 
-  /** Latency (plus seeded jitter), then an injected fault if one is due. */
+  /** The hidden concurrency limit first (answered at once, as a gateway does), then latency (plus seeded jitter), then an injected fault if one is due. */
   private async delayAndFault(res: ServerResponse, signal: AbortSignal, protocol: WireProtocol): Promise<Outcome | undefined> {
-    const { latencyMs, jitterMs, faults } = this.config;
+    const { latencyMs, jitterMs, faults, maxInFlight } = this.config;
+    if (maxInFlight > 0 && this.counters.inFlight > maxInFlight) {
+      protocol.sendError(res, 429, `Too many requests in flight (stand-in hidden limit of ${maxInFlight}).`, "rate_limit_exceeded");
+      return { status: 429 };
+    }
     await pause(latencyMs + (jitterMs > 0 ? Math.round(this.jitter() * jitterMs) : 0), signal);
     if (signal.aborted) return { status: 499 };
     const fault = this.faults.next(faults.rate429, faults.rate500);
@@ -201,7 +207,7 @@ export class Engine {
     }
     if (scripted && "status" in scripted) {
       const message = scripted.message ?? FAULT_MESSAGES[scripted.status] ?? `Scripted failure ${scripted.status}.`;
-      protocol.sendError(res, scripted.status, scripted.echoKey ? `${message} (key sent: ${apiKey})` : message, "standin_scripted");
+      protocol.sendError(res, scripted.status, scripted.echoKey ? `${message} (key sent: ${apiKey})` : message, "standin_scripted", scripted.retryAfterMs);
       return { status: scripted.status };
     }
     if (scripted) {

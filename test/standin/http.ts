@@ -50,9 +50,10 @@ const ERROR_TYPES: Record<number, string> = {
 };
 
 /** `{error:{message,type,code}}`; 429s say retry now so clients retry fast. */
-export function sendError(res: ServerResponse, status: number, message: string, code: string): void {
+export function sendError(res: ServerResponse, status: number, message: string, code: string, retryAfterMs = 0): void {
   const type = ERROR_TYPES[status] ?? (status >= 500 ? "server_error" : "invalid_request_error");
-  const headers: Record<string, string> = status === 429 ? { "retry-after": "0", "retry-after-ms": "0" } : {};
+  const asked = String(retryAfterMs);
+  const headers: Record<string, string> = status === 429 || retryAfterMs > 0 ? { "retry-after": String(Math.ceil(retryAfterMs / 1000)), "retry-after-ms": asked } : {};
   sendJson(res, status, { error: { message, type, param: null, code } }, headers);
 }
 

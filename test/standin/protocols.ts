@@ -16,7 +16,7 @@ export interface WireProtocol {
   /** The request as a Chat Completions body (validated afterwards like any other). */
   toChatBody(raw: unknown): unknown;
   send(res: ServerResponse, request: ParsedRequest, reply: Reply, usage: Usage): void;
-  sendError(res: ServerResponse, status: number, message: string, code: string): void;
+  sendError(res: ServerResponse, status: number, message: string, code: string, retryAfterMs?: number): void;
   /** What the provider says when a prompt is over the model's window. */
   contextError(limitTokens: number, promptTokens: number): string;
 }

@@ -60,6 +60,11 @@ export class Counters {
     this.data.tokens.completion += completion;
   }
 
+  /** Model requests in flight now. */
+  get inFlight(): number {
+    return this.data.inFlight;
+  }
+
   snapshot(): StandInStats {
     return structuredClone(this.data);
   }

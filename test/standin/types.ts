@@ -86,6 +86,8 @@ export interface ScriptedFailure {
   message?: string;
   /** Appends the API key the request was sent with to the message, as some careless services do. */
   echoKey?: boolean;
+  /** Sent as `retry-after-ms` (and `retry-after`, in whole seconds). */
+  retryAfterMs?: number;
 }
 
 /** Hold the request open this long (ends early if the client goes away), then answer by default roles. */
@@ -129,6 +131,11 @@ export interface StandInConfig {
   quirks?: Quirk[];
   /** A chat request whose prompt is over this many tokens gets a 400 "context length exceeded" (0: no limit). */
   contextTokens?: number;
+  /**
+   * A hidden concurrency limit, as a provider's gateway has: a model request arriving while this
+   * many are already in flight gets an immediate 429 (0 = no limit).
+   */
+  maxInFlight?: number;
 }
 
 export interface StandInOptions extends StandInConfig {
@@ -149,6 +156,7 @@ export interface ResolvedConfig {
   tokens: { charsPerToken: number };
   quirks: Quirk[];
   contextTokens: number;
+  maxInFlight: number;
 }
 
 /** chat: OpenAI's Chat Completions; anthropic: Anthropic's Messages API; ollama: Ollama's /api/chat. */

@@ -1,5 +1,6 @@
 import { HumanMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { fileURLToPath } from "node:url";
 import { startStandIn, type StandIn, type StandInConfig, type StandInOptions } from "../standin/server.js";
@@ -13,6 +14,9 @@ export async function useStandIn(options: StandInOptions = {}): Promise<StandIn>
   const standin = await startStandIn(options);
   process.env.OPENAI_BASE_URL = standin.url;
   process.env.OPENAI_API_KEY = "test-key-not-secret";
+  // Tests count the calls the stand-in sees, so the caches are on only where a test asks for them.
+  process.env.FANOUT_CACHE ??= "false";
+  process.env.FANOUT_SEARCH_CACHE_TTL_SECONDS ??= "0";
   return standin;
 }
 
@@ -27,7 +31,7 @@ export type RunRecord = {
 export async function runGraph(
   question: string,
   settings: Record<string, unknown>,
-  options: { tools?: StructuredToolInterface[]; checkpointer?: BaseCheckpointSaver; threadId?: string } = {},
+  options: { tools?: StructuredToolInterface[]; checkpointer?: BaseCheckpointSaver; threadId?: string; callbacks?: BaseCallbackHandler[] } = {},
 ): Promise<RunRecord> {
   const graph = buildDeepResearcher({ checkpointer: options.checkpointer ?? new MemorySaver(), tools: options.tools });
   const config = {
@@ -45,6 +49,7 @@ export async function runGraph(
     streamMode: ["updates", "custom"],
     subgraphs: true,
     recursionLimit: 500,
+    callbacks: options.callbacks,
   });
   for await (const [namespace, mode, data] of stream as AsyncIterable<[string[], string, unknown]>) {
     if (mode === "custom") record.custom.push(data);

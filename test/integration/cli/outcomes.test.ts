@@ -92,7 +92,7 @@ describe("run outcomes", { concurrency: true }, () => {
   });
 
   describe("--json prints a result object on every outcome", { concurrency: true }, () => {
-    type Result = { thread_id: string; status: string; reason: string; resume?: string; question?: string; report?: string };
+    type Result = { thread_id: string; status: string; reason: string; resume?: string; question?: string; report?: string; usage?: { failed_calls: number } };
     const parse = (stdout: string) => JSON.parse(stdout) as Result;
 
     test("done", async (t) => {
@@ -121,7 +121,9 @@ describe("run outcomes", { concurrency: true }, () => {
       const result = await runCli([QUESTION, ...RESEARCH, "--json"], { env });
       assert.equal(result.code, 1, result.stderr);
       const json = parse(result.stdout);
-      assert.deepEqual(json, { thread_id: json.thread_id, status: "failed", reason: "400 writer refuses", resume: `fanout --thread ${json.thread_id}` });
+      assert.deepEqual(json, { thread_id: json.thread_id, status: "failed", reason: "400 writer refuses", resume: `fanout --thread ${json.thread_id}`, usage: json.usage });
+      // What the failed run spent is reported too; the 400 was not retried.
+      assert.equal(json.usage?.failed_calls, 1);
     });
 
     test("waiting for an answer", async (t) => {

@@ -1,0 +1,126 @@
+import pLimit, { type LimitFunction } from "p-limit";
+import { laneInFlight, laneQueued, laneWidth } from "./metrics.js";
+
+/** Width an adaptive lane starts at: it grows by one per success until the first 429 (slow start). */
+export const SLOW_START_WIDTH = 8;
+
+/** Successes per unit of width, after the first 429, before the lane widens by one. */
+const SUCCESSES_PER_STEP = 2;
+
+/** Share of the calls in flight beside a 429'd one that the lane keeps: a margin under the provider's limit. */
+const NARROWING = 0.8;
+
+/** How a request through a lane ended, as far as the lane's width is concerned. */
+export type LaneFeedback = "ok" | "rate_limited" | "failed";
+
+/**
+ * What a request learns when the lane starts it; hand it back with the feedback. `full`: the
+ * lane was at its width when it started, so its success says the width is not too small.
+ */
+export type LaneTicket = { epoch: number; full?: boolean };
+
+export type LaneLimits = { maxInFlight: number; adaptive: boolean };
+
+/**
+ * A named queue for calls to one outside service (`model:openai`, `search:tavily`, `fetch`),
+ * shared by every run in the process. p-limit keeps at most `width` calls in flight.
+ *
+ * The width adapts (AIMD): a 429 narrows it to 80% of the other calls in flight when the
+ * provider pushed back (those it accepted: an estimate of its limit, less a margin), and successes widen it again by one per 2×width successes, never past
+ * the configured maximum. Only a 429 from a call started after the last narrowing counts, so
+ * one burst of 429s narrows the lane once; only a success of a call that started with the lane
+ * full counts, so a lane that is mostly idle does not grow past what it has tried.
+ */
+export class Lane {
+  private readonly limit: LimitFunction;
+  private ceiling = Number.POSITIVE_INFINITY;
+  private adaptive = false;
+  private slowStart = true;
+  private successes = 0;
+  private epoch = 0;
+  private running = 0;
+
+  constructor(
+    readonly name: string,
+    limits: LaneLimits,
+  ) {
+    this.limit = pLimit(Number.POSITIVE_INFINITY);
+    this.configure(limits);
+  }
+
+  /** Applies new limits (0 = unlimited); an adaptive lane restarts its slow start. */
+  configure({ maxInFlight, adaptive }: LaneLimits): void {
+    const ceiling = maxInFlight > 0 ? maxInFlight : Number.POSITIVE_INFINITY;
+    if (ceiling === this.ceiling && adaptive === this.adaptive) return;
+    this.ceiling = ceiling;
+    this.adaptive = adaptive;
+    this.slowStart = true;
+    this.successes = 0;
+    this.setWidth(adaptive ? Math.min(ceiling, SLOW_START_WIDTH) : ceiling);
+  }
+
+  /** Calls allowed in flight now. */
+  get width(): number {
+    return this.limit.concurrency;
+  }
+
+  get inFlight(): number {
+    return this.running;
+  }
+
+  get queued(): number {
+    return this.limit.pendingCount;
+  }
+
+  /** Runs `call` when the lane has room; `call` reports how it went with `feedback`. */
+  async run<T>(call: (ticket: LaneTicket) => Promise<T>): Promise<T> {
+    const queued = this.limit(async () => {
+      this.running += 1;
+      this.publish();
+      try {
+        return await call({ epoch: this.epoch, full: this.running >= this.width });
+      } finally {
+        this.running -= 1;
+        this.publish();
+      }
+    });
+    this.publish();
+    return queued;
+  }
+
+  feedback(ticket: LaneTicket, outcome: LaneFeedback): void {
+    if (!this.adaptive) return;
+    // Like TCP's window, the width grows only while it is what holds calls back.
+    if (outcome === "ok" && ticket.full) this.widen();
+    else if (outcome === "rate_limited" && ticket.epoch === this.epoch) this.narrow();
+  }
+
+  private widen(): void {
+    if (this.width >= this.ceiling) return;
+    this.successes += 1;
+    const needed = this.slowStart ? 1 : SUCCESSES_PER_STEP * this.width;
+    if (this.successes < needed) return;
+    this.successes = 0;
+    this.setWidth(this.width + 1);
+  }
+
+  /** Called from inside the 429'd call, so the others in flight are inFlight - 1. */
+  private narrow(): void {
+    this.epoch += 1;
+    this.slowStart = false;
+    this.successes = 0;
+    const others = this.inFlight - 1;
+    this.setWidth(Math.max(1, Math.floor(Math.min(this.width, others) * NARROWING)));
+  }
+
+  private setWidth(width: number): void {
+    this.limit.concurrency = width;
+    this.publish();
+  }
+
+  private publish(): void {
+    laneWidth.set({ lane: this.name }, Number.isFinite(this.width) ? this.width : -1);
+    laneInFlight.set({ lane: this.name }, this.inFlight);
+    laneQueued.set({ lane: this.name }, this.queued);
+  }
+}

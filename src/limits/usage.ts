@@ -1,0 +1,124 @@
+import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
+import type { Serialized } from "@langchain/core/load/serializable";
+import type { BaseMessage } from "@langchain/core/messages";
+import type { LLMResult } from "@langchain/core/outputs";
+import type { ChainValues } from "@langchain/core/utils/types";
+import { cacheLookupsTotal, modelCallSeconds, modelCallsTotal, modelCostTotal, modelTokensTotal, unitsTotal } from "./metrics.js";
+import { estimatedCostUsd } from "./prices.js";
+
+/** The graph node that runs one research unit. */
+const RESEARCH_UNIT_NODE = "research_unit";
+
+/** What a run (or the process) spent on models, as --json reports it. */
+export type UsageSummary = {
+  model_calls: number;
+  cached_calls: number;
+  failed_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  /** Null when a model in use has no known price. */
+  cost_usd: number | null;
+  units_started: number;
+  units_finished: number;
+};
+
+type Started = { model: string; startedAt: number };
+
+/**
+ * Counts model calls, tokens and an estimated cost from LangChain's callbacks, so it works for
+ * any provider. Given to a run's callbacks it tallies that run; `publish` also feeds the
+ * process's metrics registry (the instance every model client carries).
+ */
+export class ModelUsage extends BaseCallbackHandler {
+  name = "fanout_model_usage";
+  // Counted before the run's result is read, not in the background.
+  override awaitHandlers = true;
+  private readonly calls = new Map<string, Started>();
+  private readonly units = new Set<string>();
+  private summary: UsageSummary = { model_calls: 0, cached_calls: 0, failed_calls: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, units_started: 0, units_finished: 0 };
+  private unpriced = false;
+
+  constructor(private readonly publish = false) {
+    super();
+  }
+
+  override handleChatModelStart(_llm: Serialized, _messages: BaseMessage[][], runId: string, _parent?: string, extra?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
+    const params = (extra?.invocation_params ?? {}) as { model?: unknown };
+    const model = String(metadata?.ls_model_name ?? params.model ?? "unknown");
+    this.calls.set(runId, { model, startedAt: performance.now() });
+  }
+
+  override handleLLMEnd(output: LLMResult, runId: string, _parent?: string, _tags?: string[], extra?: Record<string, unknown>): void {
+    const call = this.take(runId);
+    const cached = extra?.cached === true;
+    const { input, output: out } = tokensOf(output);
+    this.summary.model_calls += 1;
+    if (cached) this.summary.cached_calls += 1;
+    this.summary.input_tokens += input;
+    this.summary.output_tokens += out;
+    const cost = estimatedCostUsd(call.model, input, out);
+    if (cost === undefined && !cached) this.unpriced = true;
+    this.summary.cost_usd = (this.summary.cost_usd ?? 0) + (cost ?? 0);
+    if (!this.publish) return;
+    modelCallsTotal.inc({ model: call.model, outcome: cached ? "cached" : "ok" });
+    modelCallSeconds.observe({ model: call.model }, (performance.now() - call.startedAt) / 1000);
+    modelTokensTotal.inc({ model: call.model, direction: "input" }, input);
+    modelTokensTotal.inc({ model: call.model, direction: "output" }, out);
+    if (cost) modelCostTotal.inc({ model: call.model }, cost);
+  }
+
+  override handleLLMError(_error: unknown, runId: string, _parent?: string, _tags?: string[], extra?: Record<string, unknown>): void {
+    const call = this.take(runId);
+    this.summary.failed_calls += 1;
+    if (this.publish) modelCallsTotal.inc({ model: call.model, outcome: extra?.cached === true ? "cached" : "error" });
+  }
+
+  // LangChain calls this as (chain, inputs, runId, parentRunId, tags, metadata, runType, runName),
+  // whatever the declared names say.
+  override handleChainStart(_chain: Serialized, _inputs: ChainValues, runId: string, _parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, _runType?: string, runName?: string): void {
+    if (runName !== RESEARCH_UNIT_NODE) return;
+    this.units.add(runId);
+    this.summary.units_started += 1;
+    unitsTotal.inc({ event: "started" });
+  }
+
+  override handleChainEnd(_outputs: ChainValues, runId: string): void {
+    if (!this.units.delete(runId)) return;
+    this.summary.units_finished += 1;
+    unitsTotal.inc({ event: "finished" });
+  }
+
+  /** The counts so far; cost_usd is null when some model's price is unknown. */
+  totals(): UsageSummary {
+    const cost = this.summary.cost_usd ?? 0;
+    return { ...this.summary, cost_usd: this.unpriced ? null : Math.round(cost * 1e6) / 1e6 };
+  }
+
+  private take(runId: string): Started {
+    const call = this.calls.get(runId) ?? { model: "unknown", startedAt: performance.now() };
+    this.calls.delete(runId);
+    return call;
+  }
+}
+
+/** Tokens the provider reported, from llmOutput or the messages' usage_metadata. */
+function tokensOf(output: LLMResult): { input: number; output: number } {
+  const usage = output.llmOutput?.tokenUsage as { promptTokens?: number; completionTokens?: number } | undefined;
+  if (usage && (usage.promptTokens || usage.completionTokens)) return { input: usage.promptTokens ?? 0, output: usage.completionTokens ?? 0 };
+  let input = 0;
+  let out = 0;
+  for (const generation of output.generations.flat()) {
+    const metadata = (generation as { message?: { usage_metadata?: { input_tokens?: number; output_tokens?: number } } }).message?.usage_metadata;
+    input += metadata?.input_tokens ?? 0;
+    out += metadata?.output_tokens ?? 0;
+  }
+  return { input, output: out };
+}
+
+/** The instance every model client carries: it feeds the process's metrics. */
+export const processUsage = new ModelUsage(true);
+
+/** Counts a cache lookup in the metrics. */
+export function countCacheLookup(cache: "model" | "search", hit: boolean): void {
+  cacheLookupsTotal.inc({ cache, result: hit ? "hit" : "miss" });
+}
