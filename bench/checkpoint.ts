@@ -29,7 +29,7 @@ const NODE_DELAY_MS = 10; // stands in for a model call, to show what "async" hi
 
 /** ~2 KB of pseudo-random words: repetitive filler would flatter Postgres' TOAST compression. */
 function message(seed: number): string {
-  let x = seed * 2654435761 >>> 0;
+  let x = (seed * 2654435761) >>> 0;
   const words: string[] = [];
   let length = 0;
   while (length < 2048) {
@@ -197,7 +197,14 @@ async function benchPuts(list: Subject[], p: Plan): Promise<string> {
     let config = { configurable: { thread_id: threadId, checkpoint_ns: "" } } as Parameters<BaseCheckpointSaver["put"]>[0];
     const started = performance.now();
     for (let i = 0; i < N; i += 1) {
-      const checkpoint = { v: 4, id: randomUUID(), ts: new Date().toISOString(), channel_values: { messages: values }, channel_versions: { messages: i + 1 }, versions_seen: {} };
+      const checkpoint = {
+        v: 4,
+        id: randomUUID(),
+        ts: new Date().toISOString(),
+        channel_values: { messages: values },
+        channel_versions: { messages: i + 1 },
+        versions_seen: {},
+      };
       config = await saver.put(config, checkpoint, { source: "loop", step: i, parents: {} }, { messages: i + 1 });
       if (writes) await saver.putWrites(config, [["messages", values]], "task");
     }

@@ -71,7 +71,18 @@ async function scaling(standin: RemoteStandIn, repeats: number): Promise<string>
     ]);
   }
   return table(
-    ["units", "model calls", "critical path", "baseline wall", "Fanout wall", "Fanout ÷ baseline", "Fanout ÷ critical path", "fan-out gap: Fanout / baseline", "CPU per run: Fanout / baseline", "load avg (1 min)"],
+    [
+      "units",
+      "model calls",
+      "critical path",
+      "baseline wall",
+      "Fanout wall",
+      "Fanout ÷ baseline",
+      "Fanout ÷ critical path",
+      "fan-out gap: Fanout / baseline",
+      "CPU per run: Fanout / baseline",
+      "load avg (1 min)",
+    ],
     rows,
   );
 }
@@ -137,7 +148,11 @@ async function concurrentRuns(standin: RemoteStandIn, repeats: number): Promise<
         `${Math.min(...batches[lane].map((b) => b.load)).toFixed(1)}–${Math.max(...batches[lane].map((b) => b.load)).toFixed(1)}`,
       ];
     });
-    const p95 = (lane: Lane) => percentile(batches[lane].flatMap((b) => b.walls), 95);
+    const p95 = (lane: Lane) =>
+      percentile(
+        batches[lane].flatMap((b) => b.walls),
+        95,
+      );
     return [
       table(["", "lone run", `p50 of ${CONCURRENT_RUNS} at once`, "p95", "p95 ÷ lone run", "peak RSS of the process", "CPU per run", "load avg (1 min)"], rows),
       "",
@@ -188,7 +203,10 @@ async function summaries(standin: StandIn, repeats: number): Promise<string> {
     standin.configure({ behaviour: undefined });
     await timeSearch(standin, folder, PAGES); // builds the corpus index once, outside the timings
     const rows: string[][] = [];
-    const samples = new Map<number, SearchSample[]>([[1, []], [PAGES, []]]);
+    const samples = new Map<number, SearchSample[]>([
+      [1, []],
+      [PAGES, []],
+    ]);
     for (let r = 0; r < repeats; r += 1) {
       for (const concurrency of samples.keys()) samples.get(concurrency)!.push(await timeSearch(standin, folder, concurrency));
     }
@@ -219,7 +237,9 @@ export async function run(options: BenchOptions = DEFAULT_OPTIONS): Promise<stri
   } finally {
     await remote.close();
     rmSync(home, { recursive: true, force: true });
-    for (const [key, value] of Object.entries(saved)) if (value === undefined) delete process.env[key]; else process.env[key] = value;
+    for (const [key, value] of Object.entries(saved))
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
   }
   const standin = await useStandIn({ latencyMs: LATENCY_MS });
   let pages: string;

@@ -115,7 +115,18 @@ async function convergence(standin: StandIn): Promise<string> {
     standin.configure({ maxInFlight: 0 });
   }
   const share = outcome.status429 / outcome.calls;
-  const rows = [[String(units), String(limit), `${outcome.units} / ${outcome.failedUnits}`, String(outcome.calls), `${outcome.status429} (${(share * 100).toFixed(1)}%)`, String(standin.stats().peakInFlight), String(lane.width), seconds(outcome.ms)]];
+  const rows = [
+    [
+      String(units),
+      String(limit),
+      `${outcome.units} / ${outcome.failedUnits}`,
+      String(outcome.calls),
+      `${outcome.status429} (${(share * 100).toFixed(1)}%)`,
+      String(standin.stats().peakInFlight),
+      String(lane.width),
+      seconds(outcome.ms),
+    ],
+  ];
   return [
     table(["units", "hidden limit", "units done / failed", "requests", "answered 429", "peak in flight at the stand-in", "final lane width", "wall time"], rows),
     "",

@@ -25,7 +25,9 @@ type Store = { name: string; env: Record<string, string | undefined> };
 async function withEnv<T>(env: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
   const apply = (values: Record<string, string | undefined>) => {
-    for (const [key, value] of Object.entries(values)) if (value === undefined) delete process.env[key]; else process.env[key] = value;
+    for (const [key, value] of Object.entries(values))
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
   };
   apply(env);
   try {
@@ -51,10 +53,14 @@ async function cpuPerCall(standin: RemoteStandIn, stores: Store[], repeats: numb
     }
     for (let r = 0; r < repeats; r += 1) {
       lanes.get("baseline")!.push(await timed(standin, () => runLane("baseline", units, "")));
-      for (const store of stores) lanes.get(store.name)!.push(await withEnv(store.env, () => timed(standin, () => runCliInProcess(`cpu-${units}-${r}-${Date.now()}`, units).then(() => undefined))));
+      for (const store of stores)
+        lanes
+          .get(store.name)!
+          .push(await withEnv(store.env, () => timed(standin, () => runCliInProcess(`cpu-${units}-${r}-${Date.now()}`, units).then(() => undefined))));
     }
     for (const [lane, samples] of lanes) {
-      if (samples.some((s) => s.calls !== expectedCalls(units))) throw new Error(`${lane}, ${units} units: unexpected call count ${samples.map((s) => s.calls).join(", ")}`);
+      if (samples.some((s) => s.calls !== expectedCalls(units)))
+        throw new Error(`${lane}, ${units} units: unexpected call count ${samples.map((s) => s.calls).join(", ")}`);
     }
     const base = perCall(lanes.get("baseline")!);
     const all = [...lanes.values()].flat();
@@ -79,7 +85,9 @@ async function cpuPerCall(standin: RemoteStandIn, stores: Store[], repeats: numb
 function threadFootprint(file: string, threadId: string): { checkpoints: number; bytes: number } {
   const db = new Database(file, { readonly: true });
   try {
-    const checkpoints = db.prepare("SELECT count(*) AS n, COALESCE(SUM(length(checkpoint) + length(metadata)), 0) AS bytes FROM checkpoints WHERE thread_id = ?").get(threadId) as { n: number; bytes: number };
+    const checkpoints = db
+      .prepare("SELECT count(*) AS n, COALESCE(SUM(length(checkpoint) + length(metadata)), 0) AS bytes FROM checkpoints WHERE thread_id = ?")
+      .get(threadId) as { n: number; bytes: number };
     const writes = db.prepare("SELECT COALESCE(SUM(length(value)), 0) AS bytes FROM writes WHERE thread_id = ?").get(threadId) as { bytes: number };
     return { checkpoints: checkpoints.n, bytes: checkpoints.bytes + writes.bytes };
   } finally {

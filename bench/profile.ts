@@ -26,7 +26,13 @@ import { formatSummary, summariseProfile, type CpuProfile } from "./support/prof
 import { startRemoteStandIn } from "./support/standinProcess.js";
 
 const { values } = parseArgs({
-  options: { mode: { type: "string", default: "cli" }, units: { type: "string", default: "16" }, runs: { type: "string", default: "3" }, "latency-ms": { type: "string", default: "0" }, out: { type: "string" } },
+  options: {
+    mode: { type: "string", default: "cli" },
+    units: { type: "string", default: "16" },
+    runs: { type: "string", default: "3" },
+    "latency-ms": { type: "string", default: "0" },
+    out: { type: "string" },
+  },
 });
 const units = Number(values.units);
 const runs = Number(values.runs);
@@ -38,7 +44,11 @@ const settings = { search_api: "local", local_corpus_path: CORPUS, allow_clarifi
 const store = await openCheckpointer({ home: path.join(home, "shared") });
 const modes: Record<string, (id: string) => Promise<unknown>> = {
   durable: (id) => durableGraphRun(store.saver, units, id),
-  "durable-invoke": (id) => buildDeepResearcher({ checkpointer: store.saver }).invoke({ messages: [new HumanMessage(QUESTION)] }, { configurable: { thread_id: id, ...settings }, durability: "sync", recursionLimit: 1_000 }),
+  "durable-invoke": (id) =>
+    buildDeepResearcher({ checkpointer: store.saver }).invoke(
+      { messages: [new HumanMessage(QUESTION)] },
+      { configurable: { thread_id: id, ...settings }, durability: "sync", recursionLimit: 1_000 },
+    ),
   cli: (id) => runCliInProcess(id, units),
   graph: (id) => buildDeepResearcher().invoke({ messages: [new HumanMessage(QUESTION)] }, { configurable: { thread_id: id, ...settings }, recursionLimit: 1_000 }),
   baseline: () => naiveResearch(QUESTION, settings),
@@ -66,7 +76,9 @@ try {
   session.disconnect();
   const cpuMs = (used.user + used.system) / 1000;
   if (values.out) writeFileSync(values.out, JSON.stringify(profile));
-  console.log(`${runs} runs × ${units} units: ${calls} model calls; wall ${(wall / runs).toFixed(0)} ms/run; CPU ${(cpuMs / runs).toFixed(0)} ms/run, ${(cpuMs / calls).toFixed(2)} ms/call`);
+  console.log(
+    `${runs} runs × ${units} units: ${calls} model calls; wall ${(wall / runs).toFixed(0)} ms/run; CPU ${(cpuMs / runs).toFixed(0)} ms/run, ${(cpuMs / calls).toFixed(2)} ms/call`,
+  );
   console.log(formatSummary(summariseProfile(profile, 25)));
 } finally {
   await standin.close();

@@ -35,8 +35,19 @@ type Samples = Record<
 
 function emptySamples(): Samples {
   return {
-    version: [], freshStartup: [], freshIdle: [], freshTail: [], fresh: [], resume: [], resumeStartup: [], show: [],
-    bareVersion: [], naiveStartup: [], load: [], freshCalls: 0, resumeCalls: 0,
+    version: [],
+    freshStartup: [],
+    freshIdle: [],
+    freshTail: [],
+    fresh: [],
+    resume: [],
+    resumeStartup: [],
+    show: [],
+    bareVersion: [],
+    naiveStartup: [],
+    load: [],
+    freshCalls: 0,
+    resumeCalls: 0,
   };
 }
 
@@ -155,11 +166,23 @@ function rows(results: Samples[]): string[][] {
   return [
     ["`fanout --version` (process start and exit, no run)", ...cell((s) => s.version)],
     ["… baseline: bare `node -e` printing a version", ...cell((s) => s.bareVersion)],
-    ["… Fanout ÷ baseline", ...versus((s) => s.version, (s) => s.bareVersion)],
+    [
+      "… Fanout ÷ baseline",
+      ...versus(
+        (s) => s.version,
+        (s) => s.bareVersion,
+      ),
+    ],
     [`new run, ${UNITS} units: process start → exit`, ...results.map((s) => `${spread(s.fresh)}, ${s.freshCalls} calls`)],
     ["… of which: process start → first model call", ...cell((s) => s.freshStartup)],
     ["… baseline: a plain script's start → first model call (bench/support/naive-first-call.mjs)", ...cell((s) => s.naiveStartup)],
-    ["… Fanout ÷ baseline, start → first model call", ...versus((s) => s.freshStartup, (s) => s.naiveStartup)],
+    [
+      "… Fanout ÷ baseline, start → first model call",
+      ...versus(
+        (s) => s.freshStartup,
+        (s) => s.naiveStartup,
+      ),
+    ],
     ["… Fanout ÷ critical path (7 calls), start → exit", ...results.map((s) => `${(median(s.fresh) / (7 * LATENCY_MS)).toFixed(2)}×`)],
     ["… of which: no model call in flight, between first and last call", ...cell((s) => s.freshIdle)],
     ["… of which: last model call → exit (report printed, store closed)", ...cell((s) => s.freshTail)],

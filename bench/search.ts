@@ -81,10 +81,13 @@ async function quality(index: PersistentIndex, embedder: Embedder): Promise<stri
   const n = QUESTIONS.length;
   const pct = (count: number) => `${count}/${n} (${Math.round((count / n) * 100)} %)`;
   return [
-    table(["ranking", "hit@1", "hit@5"], [
-      ["keyword only (FTS5 BM25)", pct(score.keyword[0]), pct(score.keyword[1])],
-      ["hybrid (BM25 + stand-in embeddings, RRF k=60)", pct(score.hybrid[0]), pct(score.hybrid[1])],
-    ]),
+    table(
+      ["ranking", "hit@1", "hit@5"],
+      [
+        ["keyword only (FTS5 BM25)", pct(score.keyword[0]), pct(score.keyword[1])],
+        ["hybrid (BM25 + stand-in embeddings, RRF k=60)", pct(score.hybrid[0]), pct(score.hybrid[1])],
+      ],
+    ),
     "",
     `Hybrid misses at 5: ${misses.length === 0 ? "none" : misses.join("; ")}.`,
   ].join("\n");
@@ -137,7 +140,10 @@ export async function run(options: BenchOptions = { quick: false }): Promise<str
     db.close();
     index = PersistentIndex.open(file)!;
     started = performance.now();
-    index.rank("warm up", Array.from({ length: 1536 }, () => Math.random()));
+    index.rank(
+      "warm up",
+      Array.from({ length: 1536 }, () => Math.random()),
+    );
     const loadWide = performance.now() - started;
     const wideVector = Array.from({ length: 1536 }, () => Math.random() - 0.5);
     const wide = await timeQueries((q) => index.rank(q, wideVector), rounds);
@@ -151,12 +157,15 @@ export async function run(options: BenchOptions = { quick: false }): Promise<str
       "",
       "### Query latency over " + built.chunks + " chunks",
       "",
-      table(["query", "median", "p95", "max"], [
-        row("keyword only (FTS5 BM25)", keyword),
-        row("hybrid, query vector given (BM25 + cosine over every chunk + RRF)", hybrid),
-        row("hybrid search as a run does it (embed the query over HTTP, rank, read the chunks)", full),
-        row("hybrid, 1,536-dimension vectors", wide),
-      ]),
+      table(
+        ["query", "median", "p95", "max"],
+        [
+          row("keyword only (FTS5 BM25)", keyword),
+          row("hybrid, query vector given (BM25 + cosine over every chunk + RRF)", hybrid),
+          row("hybrid search as a run does it (embed the query over HTTP, rank, read the chunks)", full),
+          row("hybrid, 1,536-dimension vectors", wide),
+        ],
+      ),
       "",
       `Building the index took ${(buildMs / 1000).toFixed(1)} s (reading, chunking, ${built.embedded} chunks embedded over HTTP); running \`fanout index\` again with nothing changed took ${ms(rebuildMs)}. Loading 1,536-dimension vectors for ${built.chunks} chunks into memory on the first query took ${ms(loadWide)}.`,
       "",

@@ -39,7 +39,9 @@ export async function run(_options: BenchOptions = DEFAULT_OPTIONS): Promise<str
   const standin = await startStandIn({ latencyMs: LATENCY_MS, units: 2, searchRounds: 1 });
   const postgres = await reachablePostgres();
   const schema = `fanout_bench_server_${process.pid}`;
-  const stores: [string, Record<string, string | undefined>][] = [["embedded SQLite", { POSTGRES_URI: undefined, FANOUT_HOME: mkdtempSync(path.join(tmpdir(), "fanout-bench-server-")) }]];
+  const stores: [string, Record<string, string | undefined>][] = [
+    ["embedded SQLite", { POSTGRES_URI: undefined, FANOUT_HOME: mkdtempSync(path.join(tmpdir(), "fanout-bench-server-")) }],
+  ];
   if (postgres.uri) stores.push(["PostgreSQL", { POSTGRES_URI: postgres.uri, FANOUT_PG_SCHEMA: schema }]);
   const rows: string[] = [];
   try {
@@ -48,7 +50,9 @@ export async function run(_options: BenchOptions = DEFAULT_OPTIONS): Promise<str
       try {
         const alone = await concurrentRuns(server.url, 1);
         const load = await concurrentRuns(server.url, RUNS);
-        rows.push(`| ${name} | ${s(alone.wallMs)} | ${load.finished} of ${RUNS} | ${s(load.wallMs)} | ${s(percentile(load.perRunMs, 50))} | ${s(percentile(load.perRunMs, 95))} | ${peakRssMiB(server.child.pid!).toFixed(0)} MiB |`);
+        rows.push(
+          `| ${name} | ${s(alone.wallMs)} | ${load.finished} of ${RUNS} | ${s(load.wallMs)} | ${s(percentile(load.perRunMs, 50))} | ${s(percentile(load.perRunMs, 95))} | ${peakRssMiB(server.child.pid!).toFixed(0)} MiB |`,
+        );
       } finally {
         await server.stop();
       }

@@ -36,7 +36,8 @@ export function citationValidity(output: RunOutput): Score {
 /** With verify_citations=claims: the share of kept citations whose source supports the sentence. */
 export function citationSupport(output: RunOutput): Score {
   const check = output.citation_check;
-  if (check?.supported === undefined || check.retrieved === 0) return { key: "citation_support", score: null, comment: "claims were not checked (verify_citations=retrieved)" };
+  if (check?.supported === undefined || check.retrieved === 0)
+    return { key: "citation_support", score: null, comment: "claims were not checked (verify_citations=retrieved)" };
   return { key: "citation_support", score: check.supported / check.retrieved, comment: `${check.supported} of ${check.retrieved} citations supported by their source` };
 }
 

@@ -46,7 +46,13 @@ export async function judgedScores(question: string, output: RunOutput, configur
     notes: truncateText(output.raw_notes.join("\n\n"), NOTES_CHARACTERS) || "(none)",
     report: truncateText(output.report, REPORT_CHARACTERS),
   });
-  const scores = await invokeStructured(judgeModel(configuration), JudgeScoresSchema, "JudgeScores", [new HumanMessage(prompt)], configuration.max_structured_output_retries);
+  const scores = await invokeStructured(
+    judgeModel(configuration),
+    JudgeScoresSchema,
+    "JudgeScores",
+    [new HumanMessage(prompt)],
+    configuration.max_structured_output_retries,
+  );
   const quality = (scores.comprehensiveness + scores.insight + scores.instruction_following + scores.readability) / 40;
   return [
     {
@@ -63,10 +69,22 @@ export async function judgedScores(question: string, output: RunOutput, configur
  * Which of two reports on one question the judge prefers. `swap` shows B first,
  * so that over a dataset each side is shown first half the time.
  */
-export async function pairwiseVerdict(question: string, a: string, b: string, swap: boolean, configuration: Configuration): Promise<{ preferred: "A" | "B" | "tie"; reason: string }> {
+export async function pairwiseVerdict(
+  question: string,
+  a: string,
+  b: string,
+  swap: boolean,
+  configuration: Configuration,
+): Promise<{ preferred: "A" | "B" | "tie"; reason: string }> {
   const [first, second] = swap ? [b, a] : [a, b];
   const prompt = renderPrompt("judge_pairwise", { question, first: truncateText(first, REPORT_CHARACTERS), second: truncateText(second, REPORT_CHARACTERS) });
-  const verdict = await invokeStructured(judgeModel(configuration), PairwiseVerdictSchema, "PairwiseVerdict", [new HumanMessage(prompt)], configuration.max_structured_output_retries);
+  const verdict = await invokeStructured(
+    judgeModel(configuration),
+    PairwiseVerdictSchema,
+    "PairwiseVerdict",
+    [new HumanMessage(prompt)],
+    configuration.max_structured_output_retries,
+  );
   if (verdict.preferred === "tie") return { preferred: "tie", reason: verdict.reason };
   const firstWins = verdict.preferred === "1";
   return { preferred: firstWins !== swap ? "A" : "B", reason: verdict.reason };

@@ -29,7 +29,10 @@ export async function evaluateWithLangSmith(
   options.log(`LangSmith dataset ${datasetName}: ${examples.length} example${examples.length === 1 ? "" : "s"} in this run`);
   const byId = new Map(items.map((item) => [item.id, item]));
   const opened = await openCheckpointer(checkpointOptionsFromEnv(process.env));
-  const stamp = new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14);
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:.TZ]/g, "")
+    .slice(0, 14);
   let failed = 0;
   try {
     for (const [side, settings] of Object.entries(sides)) {

@@ -57,7 +57,12 @@ export function parseEvalArgs(argv: string[], cwd = process.cwd()): Omit<EvalOpt
   const own = path.join(packageRoot(), "test", "eval");
   return {
     limit,
-    datasets: values.dataset?.map((file) => path.resolve(cwd, file)) ?? readdirSync(own).filter((name) => name.endsWith(".jsonl")).sort().map((name) => path.join(own, name)),
+    datasets:
+      values.dataset?.map((file) => path.resolve(cwd, file)) ??
+      readdirSync(own)
+        .filter((name) => name.endsWith(".jsonl"))
+        .sort()
+        .map((name) => path.join(own, name)),
     settings: configurationFromPairs(values.set ?? []),
     compare: values.compare ? configurationFromPairs(values.compare) : undefined,
     resultsRoot: path.resolve(cwd, values.results ?? "eval-results"),
@@ -119,7 +124,10 @@ async function evaluateLocally(
 ): Promise<{ folder: string; failed: number }> {
   const startedAt = new Date();
   const results = new ResultsFolder(options.resultsRoot, startedAt);
-  const stamp = startedAt.toISOString().replace(/[-:.TZ]/g, "").slice(0, 14);
+  const stamp = startedAt
+    .toISOString()
+    .replace(/[-:.TZ]/g, "")
+    .slice(0, 14);
   const opened = await openCheckpointer(checkpointOptionsFromEnv(process.env));
   const lines: ResultLine[] = [];
   const pairwise: PairwiseLine[] = [];
@@ -148,10 +156,15 @@ async function evaluateLocally(
         lines.push(line);
         results.add(line, output.report, item.question);
         reports[side] = output.report;
-        options.log(`  ${output.status}${output.reason ? ` (${output.reason})` : ""}: ${scores.map((s) => `${s.key} ${s.score === null ? "–" : s.score.toFixed(2)}`).join(", ")}`);
+        options.log(
+          `  ${output.status}${output.reason ? ` (${output.reason})` : ""}: ${scores.map((s) => `${s.key} ${s.score === null ? "–" : s.score.toFixed(2)}`).join(", ")}`,
+        );
       }
       if (paired && configurations.A.judge_model && reports.A && reports.B) {
-        const verdict = await pairwiseVerdict(item.question, reports.A, reports.B, index % 2 === 1, configurations.A).catch((error: unknown) => ({ preferred: "tie" as const, reason: `the judge failed: ${describeError(error)}` }));
+        const verdict = await pairwiseVerdict(item.question, reports.A, reports.B, index % 2 === 1, configurations.A).catch((error: unknown) => ({
+          preferred: "tie" as const,
+          reason: `the judge failed: ${describeError(error)}`,
+        }));
         pairwise.push({ id: item.id, ...verdict });
         results.addPairwise({ id: item.id, ...verdict });
       }
@@ -161,7 +174,15 @@ async function evaluateLocally(
   }
   const details = [
     `started ${startedAt.toISOString()}, ${items.length} question${items.length === 1 ? "" : "s"} from ${options.datasets.map((file) => path.basename(file)).join(", ")}`,
-    ...Object.entries(sides).map(([side, settings]) => `${paired ? `side ${side} ` : ""}settings: ${Object.entries(settings).filter(([key]) => key !== "local_corpus_path").map(([key, value]) => `${key}=${value}`).join(", ") || "(defaults)"}`),
+    ...Object.entries(sides).map(
+      ([side, settings]) =>
+        `${paired ? `side ${side} ` : ""}settings: ${
+          Object.entries(settings)
+            .filter(([key]) => key !== "local_corpus_path")
+            .map(([key, value]) => `${key}=${value}`)
+            .join(", ") || "(defaults)"
+        }`,
+    ),
     `models: research ${configurations.A.research_model}, summaries ${configurations.A.summarization_model}, report ${configurations.A.final_report_model}, judge ${configurations.A.judge_model || "(none: computed scores only)"}`,
     ...(corpusDocuments !== undefined ? [`corpus: ${corpusDocuments} package READMEs from node_modules`] : []),
   ];

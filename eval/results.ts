@@ -40,7 +40,8 @@ export class ResultsFolder {
     appendFileSync(path.join(this.folder, "results.jsonl"), `${redactSecrets(JSON.stringify(line))}\n`);
     writeFileSync(path.join(this.folder, "reports", `${safeName(name)}.md`), report);
     // DeepResearch Bench's article format; its ids are the dataset's.
-    if (line.side !== "B" && report) appendFileSync(path.join(this.folder, "articles.jsonl"), `${JSON.stringify({ id: numericOrText(line.id), prompt, article: report })}\n`);
+    if (line.side !== "B" && report)
+      appendFileSync(path.join(this.folder, "articles.jsonl"), `${JSON.stringify({ id: numericOrText(line.id), prompt, article: report })}\n`);
   }
 
   addPairwise(line: PairwiseLine): void {
@@ -60,17 +61,40 @@ export function summaryMarkdown(title: string, details: string[], lines: ResultL
   const header = ["id", ...(lines.some((line) => line.side) ? ["side"] : []), "status", ...keys, "sources", "words", "seconds"];
   const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
   const rows = lines.map((line) =>
-    row([line.id, ...(line.side ? [line.side] : []), line.status, ...keys.map((key) => shown(line.scores[key])), String(line.sources_retrieved), String(line.words), (line.duration_ms / 1000).toFixed(1)]),
+    row([
+      line.id,
+      ...(line.side ? [line.side] : []),
+      line.status,
+      ...keys.map((key) => shown(line.scores[key])),
+      String(line.sources_retrieved),
+      String(line.words),
+      (line.duration_ms / 1000).toFixed(1),
+    ]),
   );
   const sides = lines.some((line) => line.side) ? (["A", "B"] as const) : ([undefined] as const);
   const means = sides.map((side) => {
     const mine = lines.filter((line) => line.side === side);
-    return row([`**mean**`, ...(side ? [side] : []), `${mine.filter((line) => line.status === "done").length}/${mine.length} done`, ...keys.map((key) => shown(mean(mine.map((line) => line.scores[key])))), "", "", ""]);
+    return row([
+      `**mean**`,
+      ...(side ? [side] : []),
+      `${mine.filter((line) => line.status === "done").length}/${mine.length} done`,
+      ...keys.map((key) => shown(mean(mine.map((line) => line.scores[key])))),
+      "",
+      "",
+      "",
+    ]);
   });
   const parts = [`# ${title}`, "", ...details.map((detail) => `- ${detail}`), "", row(header), row(header.map(() => "---")), ...rows, ...means, ""];
   if (pairwise.length > 0) {
     const count = (who: string) => pairwise.filter((verdict) => verdict.preferred === who).length;
-    parts.push("## Pairwise", "", `A preferred ${count("A")}, B preferred ${count("B")}, ties ${count("tie")} (of ${pairwise.length}).`, "", ...pairwise.map((verdict) => `- ${verdict.id}: ${verdict.preferred} — ${verdict.reason}`), "");
+    parts.push(
+      "## Pairwise",
+      "",
+      `A preferred ${count("A")}, B preferred ${count("B")}, ties ${count("tie")} (of ${pairwise.length}).`,
+      "",
+      ...pairwise.map((verdict) => `- ${verdict.id}: ${verdict.preferred} — ${verdict.reason}`),
+      "",
+    );
   }
   parts.push("Scores are 0–1; a blank score does not apply to that run (e.g. citation_support without verify_citations=claims).", "");
   return parts.join("\n");

@@ -25,7 +25,10 @@ export async function runQuestion(
   const started = performance.now();
   let failure: string | undefined;
   try {
-    await graph.invoke({ messages: [new HumanMessage(question)] }, { ...config, recursionLimit: 1_000, durability: "sync", callbacks, metadata: { thread_id: threadId } });
+    await graph.invoke(
+      { messages: [new HumanMessage(question)] },
+      { ...config, recursionLimit: 1_000, durability: "sync", callbacks, metadata: { thread_id: threadId } },
+    );
   } catch (error) {
     failure = describeError(error);
   }

@@ -22,14 +22,7 @@ import { finalReport } from "../src/report/finalReport.js";
 import { clarifyWithUser } from "../src/scoping/clarifyWithUser.js";
 import { writeResearchBrief } from "../src/scoping/writeResearchBrief.js";
 import { SettingsContextSchema } from "../src/settingsSchema.js";
-import {
-  AgentInput,
-  AgentState,
-  ResearcherOutput,
-  ResearcherState,
-  SupervisorOutput,
-  SupervisorState,
-} from "../src/state.js";
+import { AgentInput, AgentState, ResearcherOutput, ResearcherState, SupervisorOutput, SupervisorState } from "../src/state.js";
 import { supervisor } from "../src/supervisor/supervisor.js";
 import { supervisorTools } from "../src/supervisor/supervisorTools.js";
 
@@ -70,7 +63,10 @@ export function buildResearcherGraph(tools: StructuredToolInterface[] = []) {
 
 export function buildSupervisorGraph(tools: StructuredToolInterface[] = []) {
   return new StateGraph(SupervisorState, { output: SupervisorOutput })
-    .addNode("supervisor", announcing("research_supervisor", supervisor, (state) => state.research_iterations === 0))
+    .addNode(
+      "supervisor",
+      announcing("research_supervisor", supervisor, (state) => state.research_iterations === 0),
+    )
     .addNode("supervisor_tools", supervisorTools, { ends: ["supervisor", "research_unit", END] })
     .addNode("research_unit", buildResearcherGraph(tools))
     .addEdge(START, "supervisor")

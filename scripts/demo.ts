@@ -18,16 +18,10 @@ Object.assign(process.env, { OPENAI_BASE_URL: standin.url, OPENAI_API_KEY: "demo
 delete process.env.POSTGRES_URI;
 
 process.stderr.write(
-  "DEMO — a scripted stand-in model answers every call (no key, no network).\n" +
-    "The graph, search, checkpoints and CLI are real; the report's text is canned.\n\n",
+  "DEMO — a scripted stand-in model answers every call (no key, no network).\n" + "The graph, search, checkpoints and CLI are real; the report's text is canned.\n\n",
 );
 const question = process.argv[2] ?? "How does Fanout run research units in parallel, and how does it resume a run after a crash?";
-const code = await main([
-  question,
-  "--set", "search_api=local",
-  "--set", `local_corpus_path=${path.join(packageRoot(), "docs")}`,
-  "--set", "allow_clarification=false",
-]);
+const code = await main([question, "--set", "search_api=local", "--set", `local_corpus_path=${path.join(packageRoot(), "docs")}`, "--set", "allow_clarification=false"]);
 const stats = standin.stats();
 process.stderr.write(`\nstand-in: ${stats.total} model calls, at most ${stats.peakInFlight} at once\n`);
 await standin.close();

@@ -2,9 +2,7 @@ import { z } from "zod";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { looksSecret } from "./secrets.js";
 
-const modelSpec = z
-  .string()
-  .regex(/^[a-z][a-z0-9_-]*:.+$/, "a model as provider:model, e.g. openai:gpt-4.1");
+const modelSpec = z.string().regex(/^[a-z][a-z0-9_-]*:.+$/, "a model as provider:model, e.g. openai:gpt-4.1");
 
 const positiveInt = (max: number) => z.coerce.number().int().min(1).max(max);
 
@@ -26,35 +24,19 @@ const booleanLike = z.preprocess((value) => {
  */
 export const ConfigurationSchema = z
   .object({
-    allow_clarification: booleanLike
-      .default(true)
-      .describe("Ask the user a clarifying question when the request is ambiguous"),
-    max_structured_output_retries: positiveInt(10)
-      .default(3)
-      .describe("Attempts for a model call that must return structured output"),
-    max_concurrent_research_units: positiveInt(64)
-      .default(5)
-      .describe("Research units the supervisor may run at once, per round"),
-    max_researcher_iterations: positiveInt(50)
-      .default(6)
-      .describe("Supervisor rounds that may launch research before the research phase stops"),
-    max_react_tool_calls: positiveInt(50)
-      .default(10)
-      .describe("Tool rounds one researcher may take before it must compress"),
+    allow_clarification: booleanLike.default(true).describe("Ask the user a clarifying question when the request is ambiguous"),
+    max_structured_output_retries: positiveInt(10).default(3).describe("Attempts for a model call that must return structured output"),
+    max_concurrent_research_units: positiveInt(64).default(5).describe("Research units the supervisor may run at once, per round"),
+    max_researcher_iterations: positiveInt(50).default(6).describe("Supervisor rounds that may launch research before the research phase stops"),
+    max_react_tool_calls: positiveInt(50).default(10).describe("Tool rounds one researcher may take before it must compress"),
     search_api: z
       .string()
       .refine(isSearchApi)
       .transform((value) => searchProviders(value).join(","))
       .default("tavily")
       .describe("Where researchers search: tavily (web), searxng (web), local (a folder), none; a list such as tavily,searxng is tried in order"),
-    local_corpus_path: z
-      .string()
-      .default("")
-      .describe("Folder of .md/.txt/.html/.pdf files searched when search_api=local"),
-    searxng_url: z
-      .string()
-      .default("")
-      .describe("Base URL of a SearXNG instance with its JSON API on, for search_api=searxng"),
+    local_corpus_path: z.string().default("").describe("Folder of .md/.txt/.html/.pdf files searched when search_api=local"),
+    searxng_url: z.string().default("").describe("Base URL of a SearXNG instance with its JSON API on, for search_api=searxng"),
     mcp_servers: z
       .preprocess((value) => (value && typeof value === "object" ? JSON.stringify(value) : value), z.string())
       .default("")
@@ -64,41 +46,21 @@ export const ConfigurationSchema = z
       .regex(/^$|^[a-z][a-z0-9_-]*:.+$/)
       .default("")
       .describe("Embedding model fanout index uses, e.g. openai:text-embedding-3-small; empty: a keyword-only index"),
-    fetch_url_enabled: booleanLike
-      .default(true)
-      .describe("Offer researchers the fetch_url tool, which reads one web page in full"),
-    allow_private_network: booleanLike
-      .default(false)
-      .describe("Let fetch_url read loopback, private, link-local and metadata addresses"),
-    max_fetch_bytes: positiveInt(100_000_000)
-      .default(5_000_000)
-      .describe("Largest page fetch_url downloads, in bytes"),
-    max_search_results: positiveInt(20)
-      .default(5)
-      .describe("Results per query"),
-    max_content_length: positiveInt(1_000_000)
-      .default(50_000)
-      .describe("Characters of a page kept before it is summarised"),
-    max_concurrent_summaries: positiveInt(32)
-      .default(8)
-      .describe("Pages summarised at once inside one search call"),
-    tool_timeout_seconds: z.coerce
-      .number()
-      .positive()
-      .max(3600)
-      .default(30)
-      .describe("Seconds one tool call may take before it becomes an error message"),
+    fetch_url_enabled: booleanLike.default(true).describe("Offer researchers the fetch_url tool, which reads one web page in full"),
+    allow_private_network: booleanLike.default(false).describe("Let fetch_url read loopback, private, link-local and metadata addresses"),
+    max_fetch_bytes: positiveInt(100_000_000).default(5_000_000).describe("Largest page fetch_url downloads, in bytes"),
+    max_search_results: positiveInt(20).default(5).describe("Results per query"),
+    max_content_length: positiveInt(1_000_000).default(50_000).describe("Characters of a page kept before it is summarised"),
+    max_concurrent_summaries: positiveInt(32).default(8).describe("Pages summarised at once inside one search call"),
+    tool_timeout_seconds: z.coerce.number().positive().max(3600).default(30).describe("Seconds one tool call may take before it becomes an error message"),
     // 300 s is also as long as Node's fetch waits for a reply's headers, so a longer limit could not work.
-    model_timeout_seconds: z.coerce
-      .number()
-      .positive()
-      .max(300)
-      .default(300)
-      .describe("Seconds one model request may take; a request that times out is not repeated"),
+    model_timeout_seconds: z.coerce.number().positive().max(300).default(300).describe("Seconds one model request may take; a request that times out is not repeated"),
     verify_citations: z
       .enum(["retrieved", "claims"])
       .default("retrieved")
-      .describe("retrieved: every citation names a retrieved source; claims: also asks the summarisation model whether each cited source supports its sentence (one call per cited source)"),
+      .describe(
+        "retrieved: every citation names a retrieved source; claims: also asks the summarisation model whether each cited source supports its sentence (one call per cited source)",
+      ),
     max_model_concurrency: z.coerce
       .number()
       .int()
@@ -127,9 +89,7 @@ export const ConfigurationSchema = z
       .max(1_000_000_000)
       .default(0)
       .describe("Model tokens per minute per provider (prompt at ~4 characters a token plus max_tokens; 0 = no limit)"),
-    adaptive_concurrency: booleanLike
-      .default(true)
-      .describe("Narrow a provider's lane on 429s and widen it again on successes"),
+    adaptive_concurrency: booleanLike.default(true).describe("Narrow a provider's lane on 429s and widen it again on successes"),
     model_retries: z.coerce.number().int().min(0).max(10).default(3).describe("Retries of a model or search request answered 429/5xx or cut off; never for 400/401/403"),
     retry_initial_delay_ms: z.coerce
       .number()
@@ -146,7 +106,9 @@ export const ConfigurationSchema = z
       .default(30)
       .describe("Seconds an open breaker fails calls at once before one probe call may try again"),
     cache: booleanLike.default(true).describe("Serve identical model calls from the response cache (memory and the run store)"),
-    cache_max_bytes: positiveInt(4_000_000_000).default(64 * 1024 * 1024).describe("Bytes of model responses the in-memory cache keeps"),
+    cache_max_bytes: positiveInt(4_000_000_000)
+      .default(64 * 1024 * 1024)
+      .describe("Bytes of model responses the in-memory cache keeps"),
     search_cache_ttl_seconds: z.coerce
       .number()
       .int()
@@ -169,12 +131,7 @@ export const ConfigurationSchema = z
       .union([z.literal(""), modelSpec])
       .default("")
       .describe("Model that scores reports in npm run eval (empty: computed scores only)"),
-    report_language: z
-      .string()
-      .trim()
-      .max(40)
-      .default("")
-      .describe("Language the report is written in, e.g. English; empty: the language of the question"),
+    report_language: z.string().trim().max(40).default("").describe("Language the report is written in, e.g. English; empty: the language of the question"),
     final_report_model_context_tokens: contextTokens.describe("Context window of the report model, in tokens; 0: the known size for its model family"),
   })
   .strict();
@@ -197,7 +154,10 @@ export type SearchProvider = (typeof SEARCH_PROVIDERS)[number];
 
 /** The providers a search_api value names, in order: "tavily, searxng" → ["tavily", "searxng"]. */
 export function searchProviders(searchApi: string): SearchProvider[] {
-  return searchApi.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean) as SearchProvider[];
+  return searchApi
+    .split(",")
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean) as SearchProvider[];
 }
 
 /** One provider, or a list of distinct providers; none only on its own. */
@@ -305,7 +265,14 @@ export function configurationFromEnv(env: NodeJS.ProcessEnv = process.env): Reco
 }
 
 /** Environment variables with the FANOUT_ prefix that are not run settings. */
-export const PROCESS_SETTINGS = new Set(["FANOUT_HOME", "FANOUT_LOG_LEVEL", "FANOUT_PG_SCHEMA", "FANOUT_API_TOKEN", "FANOUT_API_MAX_BODY_BYTES", "FANOUT_API_DRAIN_SECONDS"]);
+export const PROCESS_SETTINGS = new Set([
+  "FANOUT_HOME",
+  "FANOUT_LOG_LEVEL",
+  "FANOUT_PG_SCHEMA",
+  "FANOUT_API_TOKEN",
+  "FANOUT_API_MAX_BODY_BYTES",
+  "FANOUT_API_DRAIN_SECONDS",
+]);
 
 /** `key=value` pairs from the CLI's repeated --set. */
 export function configurationFromPairs(pairs: string[]): Record<string, string> {

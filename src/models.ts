@@ -79,7 +79,15 @@ export function createChatModel(spec: string, options: ChatModelOptions): BaseCh
   const { provider, model } = parseModelSpec(spec);
   const entry = PROVIDERS[provider];
   const endpoint = entry.endpoint(process.env);
-  const cacheKey = JSON.stringify([spec, options.maxTokens, options.maxRetries, options.timeoutSeconds, endpoint.baseURL, endpoint.extra, fingerprint(endpoint.apiKey ?? "")]);
+  const cacheKey = JSON.stringify([
+    spec,
+    options.maxTokens,
+    options.maxRetries,
+    options.timeoutSeconds,
+    endpoint.baseURL,
+    endpoint.extra,
+    fingerprint(endpoint.apiKey ?? ""),
+  ]);
   const cached = models.get(cacheKey);
   if (cached) return cached;
   const hooks = modelCallHooks(provider, options.maxRetries);

@@ -219,7 +219,9 @@ function boundedFetch(common: CommonFields): typeof fetch {
       return await common.fetch(input, { ...init, signal });
     } catch (error) {
       if (init?.signal?.aborted) throw error;
-      const failure = deadline.aborted ? Object.assign(new Error(`request timed out after ${common.timeoutMs / 1000} s`, { cause: error }), { name: "TimeoutError" }) : error;
+      const failure = deadline.aborted
+        ? Object.assign(new Error(`request timed out after ${common.timeoutMs / 1000} s`, { cause: error }), { name: "TimeoutError" })
+        : error;
       await common.onFailedAttempt(failure);
       throw failure;
     }

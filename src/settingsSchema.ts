@@ -20,7 +20,10 @@ function describedOnly(shape: Record<ConfigurationKey, z.ZodType>): Record<Confi
   for (const [key, field] of Object.entries(shape) as [ConfigurationKey, z.ZodType][]) {
     // What a user may type (the input side), with the default the setting takes.
     const { $schema: _, ...json } = z.toJSONSchema(field, { io: "input", unrepresentable: "any" });
-    fields[key] = z.unknown().optional().meta({ ...json, default: defaults[key] });
+    fields[key] = z
+      .unknown()
+      .optional()
+      .meta({ ...json, default: defaults[key] });
   }
   return fields;
 }

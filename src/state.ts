@@ -29,17 +29,22 @@ export function mergeSources(current: Source[], next: Source[] | Source): Source
 }
 
 /** Shared field definitions: a subgraph's output schema must reuse its state's own fields. */
-const sourcesField =
-  new ReducedValue(z.array(SourceSchema).default(() => []), {
+const sourcesField = new ReducedValue(
+  z.array(SourceSchema).default(() => []),
+  {
     inputSchema: z.union([z.array(SourceSchema), SourceSchema]),
     reducer: mergeSources,
-  });
+  },
+);
 
 const appendedStrings = () =>
-  new ReducedValue(z.array(z.string()).default(() => []), {
-    inputSchema: z.union([z.array(z.string()), z.string()]),
-    reducer: (current: string[], next: string[] | string) => current.concat(next),
-  });
+  new ReducedValue(
+    z.array(z.string()).default(() => []),
+    {
+      inputSchema: z.union([z.array(z.string()), z.string()]),
+      reducer: (current: string[], next: string[] | string) => current.concat(next),
+    },
+  );
 const notesField = appendedStrings();
 const rawNotesField = appendedStrings();
 
@@ -61,7 +66,10 @@ export function addSearchTallies(current: SearchTally, next: SearchTally): Searc
   };
 }
 
-const searchTallyField = new ReducedValue(SearchTallySchema.default(() => NO_SEARCHES), { reducer: addSearchTallies });
+const searchTallyField = new ReducedValue(
+  SearchTallySchema.default(() => NO_SEARCHES),
+  { reducer: addSearchTallies },
+);
 
 /**
  * How a finished run went: `done`, or `partial` when the report stands on less

@@ -22,7 +22,10 @@ const toolbox = createToolbox();
 /** Researches `question` with at most `settings.max_concurrent_research_units` units in parallel; returns the report. */
 export async function naiveResearch(question: string, settings: Record<string, unknown>): Promise<string> {
   const configuration = parseConfiguration(settings);
-  const model = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
+  const model = createChatModel(configuration.research_model, {
+    maxTokens: configuration.research_model_max_tokens,
+    timeoutSeconds: configuration.model_timeout_seconds,
+  });
   const briefPrompt = renderPrompt("research_brief", { messages: `User: ${question}`, date: today() });
   const { research_brief: brief } = await invokeStructured(model, ResearchQuestionSchema, "ResearchQuestion", [new HumanMessage(briefPrompt)], 1);
   const supervisorPrompt = renderPrompt("supervisor", {
@@ -42,8 +45,17 @@ export async function naiveResearch(question: string, settings: Record<string, u
     calls.forEach((call, i) => conversation.push(new ToolMessage({ content: answers[i], tool_call_id: call.id ?? "", name: call.name })));
     findings.push(...answers);
   }
-  const writer = createChatModel(configuration.final_report_model, { maxTokens: configuration.final_report_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
-  const reportPrompt = renderPrompt("final_report", { research_brief: brief, messages: `User: ${question}`, findings: findings.join("\n\n---\n\n"), sources: "", date: today() });
+  const writer = createChatModel(configuration.final_report_model, {
+    maxTokens: configuration.final_report_model_max_tokens,
+    timeoutSeconds: configuration.model_timeout_seconds,
+  });
+  const reportPrompt = renderPrompt("final_report", {
+    research_brief: brief,
+    messages: `User: ${question}`,
+    findings: findings.join("\n\n---\n\n"),
+    sources: "",
+    date: today(),
+  });
   return messageText(await writer.invoke([new HumanMessage(reportPrompt)]));
 }
 
@@ -51,9 +63,16 @@ export async function naiveResearch(question: string, settings: Record<string, u
 async function researchUnit(topic: string, configuration: Configuration): Promise<string> {
   const tools = await toolbox.toolsFor(configuration);
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  const researcher = createChatModel(configuration.research_model, { maxTokens: configuration.research_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds }).bindTools!(tools);
+  const researcher = createChatModel(configuration.research_model, {
+    maxTokens: configuration.research_model_max_tokens,
+    timeoutSeconds: configuration.model_timeout_seconds,
+  }).bindTools!(tools);
   const system = new SystemMessage(
-    renderPrompt("researcher", { date: today(), tool_list: tools.map((t) => `- ${t.name}: ${t.description}`).join("\n"), max_react_tool_calls: configuration.max_react_tool_calls }),
+    renderPrompt("researcher", {
+      date: today(),
+      tool_list: tools.map((t) => `- ${t.name}: ${t.description}`).join("\n"),
+      max_react_tool_calls: configuration.max_react_tool_calls,
+    }),
   );
   const messages: BaseMessage[] = [new HumanMessage(topic)];
   for (let turn = 0; turn < configuration.max_react_tool_calls; turn += 1) {
@@ -64,7 +83,10 @@ async function researchUnit(topic: string, configuration: Configuration): Promis
     const results = await Promise.all(calls.map((call) => byName.get(call.name)!.invoke({ ...call, type: "tool_call" }) as Promise<ToolMessage>));
     messages.push(...results);
   }
-  const compressor = createChatModel(configuration.compression_model, { maxTokens: configuration.compression_model_max_tokens, timeoutSeconds: configuration.model_timeout_seconds });
+  const compressor = createChatModel(configuration.compression_model, {
+    maxTokens: configuration.compression_model_max_tokens,
+    timeoutSeconds: configuration.model_timeout_seconds,
+  });
   const compressed = await compressor.invoke([
     new SystemMessage(renderPrompt("compress_research", { date: today() })),
     ...messages,

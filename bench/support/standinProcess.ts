@@ -31,7 +31,10 @@ export async function startRemoteStandIn(config: RemoteConfig = {}): Promise<Rem
   const url = await firstUrl(child);
   const admin = url.replace(/\/v1$/, "/_standin");
   const call = async <T>(route: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${admin}/${route}`, body === undefined ? {} : { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+    const response = await fetch(
+      `${admin}/${route}`,
+      body === undefined ? {} : { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } },
+    );
     if (!response.ok) throw new Error(`stand-in ${route}: HTTP ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   };

@@ -15,9 +15,7 @@ export interface SqliteDb {
 }
 
 /** Direct storage access for the savers we opened, so thread listing can use one SQL query. */
-export type Backend =
-  | { kind: "sqlite"; db: SqliteDb }
-  | { kind: "postgres"; pool: pg.Pool; schema: string };
+export type Backend = { kind: "sqlite"; db: SqliteDb } | { kind: "postgres"; pool: pg.Pool; schema: string };
 
 const backends = new WeakMap<BaseCheckpointSaver, Backend>();
 

@@ -34,9 +34,7 @@ export function parsePostgresUri(uri: string): PostgresTarget {
   const port = url.port ? Number(url.port) : 5432;
   const secrets = [url.password, decode(url.password), url.searchParams.get("password") ?? ""].filter((s) => s.length > 0);
   const auth = user ? `${url.username}${url.password ? ":***" : ""}@` : "";
-  const masked = url.hostname
-    ? `${url.protocol}//${auth}${url.hostname}:${port}/${database}`
-    : `${url.protocol}//${auth}:${port}/${database}?host=${host}`;
+  const masked = url.hostname ? `${url.protocol}//${auth}${url.hostname}:${port}/${database}` : `${url.protocol}//${auth}:${port}/${database}?host=${host}`;
   return { host, port, database, user, masked, secrets };
 }
 

@@ -38,10 +38,7 @@ export async function openPostgres(uri: string, schema = DEFAULT_PG_SCHEMA): Pro
 /** The saver quotes the schema into its SQL as "name", so only plain identifiers are allowed. */
 function checkSchemaName(schema: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
-    throw new CheckpointConfigError(
-      "bad-schema",
-      `FANOUT_PG_SCHEMA must be a plain identifier (letters, digits, _; at most 63 characters), got "${schema}"`,
-    );
+    throw new CheckpointConfigError("bad-schema", `FANOUT_PG_SCHEMA must be a plain identifier (letters, digits, _; at most 63 characters), got "${schema}"`);
   }
 }
 

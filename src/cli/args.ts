@@ -36,7 +36,6 @@ export type CliArgs =
   | { command: "index"; folder: string; settings: string[]; json: boolean }
   | { command: "config"; settings: string[]; json: boolean };
 
-
 export const OPTIONS = {
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },

@@ -11,7 +11,16 @@ export type Origin = "default" | "env" | "flag";
 export type EffectiveSetting = { key: string; value: unknown; origin: Origin; source?: string };
 
 /** Process settings read from the environment, shown beside the run settings. */
-const PROCESS_VARIABLES = ["FANOUT_HOME", "FANOUT_LOG_LEVEL", "FANOUT_PG_SCHEMA", "POSTGRES_URI", "OPENAI_BASE_URL", "OPENAI_API_KEY", "TAVILY_API_BASE_URL", "TAVILY_API_KEY"];
+const PROCESS_VARIABLES = [
+  "FANOUT_HOME",
+  "FANOUT_LOG_LEVEL",
+  "FANOUT_PG_SCHEMA",
+  "POSTGRES_URI",
+  "OPENAI_BASE_URL",
+  "OPENAI_API_KEY",
+  "TAVILY_API_BASE_URL",
+  "TAVILY_API_KEY",
+];
 
 /** Every run setting's effective value and where it came from. */
 export function effectiveSettings(pairs: string[], env: NodeJS.ProcessEnv = process.env): EffectiveSetting[] {

@@ -43,10 +43,7 @@ export async function writeReportFile(out: string, report: string | Uint8Array, 
     return undefined;
   } catch (error) {
     const problem = `cannot write the report to ${out}: ${describeError(error)}`;
-    io.stderr.write(
-      `fanout: ${problem}\n` +
-        `the report is saved in thread ${threadId}; print it with: fanout --thread ${threadId} (or fanout show ${threadId})\n`,
-    );
+    io.stderr.write(`fanout: ${problem}\n` + `the report is saved in thread ${threadId}; print it with: fanout --thread ${threadId} (or fanout show ${threadId})\n`);
     return problem;
   }
 }

@@ -67,7 +67,14 @@ async function printPdf(html: string): Promise<Uint8Array> {
  * Chromium refuses to start as root with the sandbox (containers, CI).
  */
 export function headlessFlags(folder: string): string[] {
-  const flags = ["--headless", "--disable-gpu", "--no-first-run", "--no-default-browser-check", "--disable-extensions", `--user-data-dir=${path.join(folder, "profile")}`];
+  const flags = [
+    "--headless",
+    "--disable-gpu",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-extensions",
+    `--user-data-dir=${path.join(folder, "profile")}`,
+  ];
   if (process.getuid?.() === 0) flags.push("--no-sandbox");
   return flags;
 }

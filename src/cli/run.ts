@@ -145,7 +145,14 @@ async function execute(
         if (!reply) {
           stopRendering();
           io.stderr.write(`clarifying question: ${question}\nanswer with: fanout --thread ${threadId} --answer "…"\n`);
-          if (args.json) writeResult(io, { thread_id: threadId, status: "waiting for answer", reason: `clarifying question: ${question}`, question, resume: `${resumeCommand(threadId)} --answer "…"` });
+          if (args.json)
+            writeResult(io, {
+              thread_id: threadId,
+              status: "waiting for answer",
+              reason: `clarifying question: ${question}`,
+              question,
+              resume: `${resumeCommand(threadId)} --answer "…"`,
+            });
           return EXIT.waiting;
         }
         input = new Command({ resume: reply });

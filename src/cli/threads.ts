@@ -162,7 +162,10 @@ function fileSize(bytes: number): string {
 
 /** A thread whose lease is held is being run right now, whatever its checkpoints say. */
 async function markRunning(saver: BaseCheckpointSaver, views: ThreadView[]): Promise<void> {
-  const running = await heldThreadLeases(saver, views.map((view) => view.thread_id));
+  const running = await heldThreadLeases(
+    saver,
+    views.map((view) => view.thread_id),
+  );
   for (const view of views) if (running.has(view.thread_id)) view.status = "running";
 }
 

@@ -21,8 +21,13 @@ import { MAX_RETRY_AFTER_MS, backoffMs, isProviderFault, isRetryableError, isRet
  * row, so calls fail at once until the cool-down ends and one probe call decides.
  */
 export class CircuitOpen extends Error {
-  constructor(readonly lane: string, cooldownSeconds: number) {
-    super(`${lane} is failing: its circuit breaker opened after repeated failures; calls are refused for ${cooldownSeconds} s (breaker_cooldown_seconds), then one probe decides`);
+  constructor(
+    readonly lane: string,
+    cooldownSeconds: number,
+  ) {
+    super(
+      `${lane} is failing: its circuit breaker opened after repeated failures; calls are refused for ${cooldownSeconds} s (breaker_cooldown_seconds), then one probe decides`,
+    );
     this.name = "CircuitOpen";
   }
 }
@@ -38,10 +43,13 @@ function laneLimits(name: string, settings: LimitSettings) {
 }
 
 function makeBreaker(name: string, settings: LimitSettings): CircuitBreakerPolicy {
-  const breaker = circuitBreaker(handleWhen(isProviderFault).orWhenResult((response) => (response as Response).status >= 500), {
-    halfOpenAfter: settings.breaker_cooldown_seconds * 1000,
-    breaker: new ConsecutiveBreaker(settings.breaker_threshold),
-  });
+  const breaker = circuitBreaker(
+    handleWhen(isProviderFault).orWhenResult((response) => (response as Response).status >= 500),
+    {
+      halfOpenAfter: settings.breaker_cooldown_seconds * 1000,
+      breaker: new ConsecutiveBreaker(settings.breaker_threshold),
+    },
+  );
   const states: Record<CircuitState, number> = { [CircuitState.Closed]: 0, [CircuitState.Open]: 1, [CircuitState.HalfOpen]: 2, [CircuitState.Isolated]: 1 };
   breakerState.set({ lane: name }, 0);
   breaker.onStateChange((state) => {
@@ -96,7 +104,16 @@ const final = new WeakSet<Response>();
 async function markFinal(response: Response): Promise<void> {
   const asked = retryAfterMs(response);
   if (asked !== undefined && asked > MAX_RETRY_AFTER_MS) final.add(response);
-  else if (response.status === 429 && /insufficient_quota/.test(await response.clone().text().catch(() => ""))) final.add(response);
+  else if (
+    response.status === 429 &&
+    /insufficient_quota/.test(
+      await response
+        .clone()
+        .text()
+        .catch(() => ""),
+    )
+  )
+    final.add(response);
 }
 
 function retryReason(reason: { error: unknown } | { value: unknown }): string {

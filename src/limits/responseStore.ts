@@ -32,7 +32,8 @@ function sqliteStore(backend: Extract<Backend, { kind: "sqlite" }>): ResponseSto
 function postgresStore(backend: Extract<Backend, { kind: "postgres" }>): ResponseStore {
   const table = `"${backend.schema}".${TABLE}`;
   // Two processes creating the table at once can collide in Postgres's catalog; the loser retries once.
-  const create = () => backend.pool.query(`CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+  const create = () =>
+    backend.pool.query(`CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, value TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
   const ready = once(() => create().catch(create));
   return {
     get: async (key) => {

@@ -35,14 +35,31 @@ export class ModelUsage extends BaseCallbackHandler {
   override awaitHandlers = true;
   private readonly calls = new Map<string, Started>();
   private readonly units = new Set<string>();
-  private summary: UsageSummary = { model_calls: 0, cached_calls: 0, failed_calls: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, units_started: 0, units_finished: 0 };
+  private summary: UsageSummary = {
+    model_calls: 0,
+    cached_calls: 0,
+    failed_calls: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cost_usd: 0,
+    units_started: 0,
+    units_finished: 0,
+  };
   private unpriced = false;
 
   constructor(private readonly publish = false) {
     super();
   }
 
-  override handleChatModelStart(_llm: Serialized, _messages: BaseMessage[][], runId: string, _parent?: string, extra?: Record<string, unknown>, _tags?: string[], metadata?: Record<string, unknown>): void {
+  override handleChatModelStart(
+    _llm: Serialized,
+    _messages: BaseMessage[][],
+    runId: string,
+    _parent?: string,
+    extra?: Record<string, unknown>,
+    _tags?: string[],
+    metadata?: Record<string, unknown>,
+  ): void {
     const params = (extra?.invocation_params ?? {}) as { model?: unknown };
     const model = String(metadata?.ls_model_name ?? params.model ?? "unknown");
     this.calls.set(runId, { model, startedAt: performance.now() });
@@ -75,7 +92,16 @@ export class ModelUsage extends BaseCallbackHandler {
 
   // LangChain calls this as (chain, inputs, runId, parentRunId, tags, metadata, runType, runName),
   // whatever the declared names say.
-  override handleChainStart(_chain: Serialized, _inputs: ChainValues, runId: string, _parentRunId?: string, _tags?: string[], _metadata?: Record<string, unknown>, _runType?: string, runName?: string): void {
+  override handleChainStart(
+    _chain: Serialized,
+    _inputs: ChainValues,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    _metadata?: Record<string, unknown>,
+    _runType?: string,
+    runName?: string,
+  ): void {
     if (runName !== RESEARCH_UNIT_NODE) return;
     this.units.add(runId);
     this.summary.units_started += 1;

@@ -47,7 +47,10 @@ export function parseMcpServers(raw: string): Record<string, McpServerSpec> {
   if (!value || typeof value !== "object" || Array.isArray(value)) throw new ConfigurationError("mcp_servers must be a JSON object of servers by name");
   const odr = OpenDeepResearchConfig.safeParse(value);
   if (odr.success) {
-    if (odr.data.auth_required) throw new ConfigurationError('mcp_servers: auth_required is not supported; give the server\'s headers instead, e.g. {"name": {"url": …, "headers": {"Authorization": "Bearer …"}}}');
+    if (odr.data.auth_required)
+      throw new ConfigurationError(
+        'mcp_servers: auth_required is not supported; give the server\'s headers instead, e.g. {"name": {"url": …, "headers": {"Authorization": "Bearer …"}}}',
+      );
     return { mcp: { url: `${odr.data.url.replace(/\/+$/, "")}/mcp`, tools: odr.data.tools } };
   }
   const servers = ((value as { mcpServers?: unknown }).mcpServers ?? value) as Record<string, unknown>;

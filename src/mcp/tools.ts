@@ -121,9 +121,7 @@ function contentText(result: unknown): string {
 }
 
 function mcpUrl(server: string, toolName: string, args: Record<string, unknown>): string {
-  const query = new URLSearchParams(
-    Object.entries(args).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
-  ).toString();
+  const query = new URLSearchParams(Object.entries(args).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)])).toString();
   return `mcp://${encodeURIComponent(server)}/${encodeURIComponent(toolName)}${query ? `?${query}` : ""}`;
 }
 

@@ -63,9 +63,7 @@ function stripSourcesSection(report: string): string {
  */
 export function keepRetrievedUrls(text: string, sources: Source[]): string {
   const retrieved = new Set(sources.map((source) => source.url));
-  const withoutLinks = text.replace(/\[([^\]]*)\]\(([^)\s]+)\)/g, (match, linkText: string, url: string) =>
-    retrieved.has(url) ? match : linkText,
-  );
+  const withoutLinks = text.replace(/\[([^\]]*)\]\(([^)\s]+)\)/g, (match, linkText: string, url: string) => (retrieved.has(url) ? match : linkText));
   return withoutLinks.replace(/(?<![(<])\b(?:https?|file|mcp):\/\/[^\s)>\]]+/g, (found) => {
     const url = found.replace(/[.,;:!?]+$/, "");
     return retrieved.has(url) ? found : found.slice(url.length);

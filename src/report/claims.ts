@@ -108,7 +108,14 @@ export async function checkClaims(
           claims: citing.map((at, position) => `${position + 1}. ${sentences[at].text}`).join("\n"),
         });
         try {
-          const reply = await invokeStructured(model, CitationVerdictsSchema, "CitationVerdicts", [new HumanMessage(prompt)], configuration.max_structured_output_retries, signal);
+          const reply = await invokeStructured(
+            model,
+            CitationVerdictsSchema,
+            "CitationVerdicts",
+            [new HumanMessage(prompt)],
+            configuration.max_structured_output_retries,
+            signal,
+          );
           for (const verdict of reply.verdicts) {
             const at = citing[verdict.sentence - 1];
             if (at !== undefined) verdicts.set(`${at}:${number}`, verdict.supported);

@@ -42,7 +42,12 @@ export async function finalReport(state: AgentStateValue, config: LangGraphRunna
  * Citations that name no retrieved source are dropped; with
  * verify_citations=claims, the rest are checked against their source's text.
  */
-async function checkCitations(draft: string, state: AgentStateValue, configuration: Configuration, signal?: AbortSignal): Promise<{ report: string; citationCheck: CitationCheck }> {
+async function checkCitations(
+  draft: string,
+  state: AgentStateValue,
+  configuration: Configuration,
+  signal?: AbortSignal,
+): Promise<{ report: string; citationCheck: CitationCheck }> {
   const { report, cited, checked, retrieved } = finaliseCitations(draft, state.sources);
   if (configuration.verify_citations !== "claims") return { report, citationCheck: { checked, retrieved } };
   const claims = await checkClaims(report, cited, retrievedTexts(state.raw_notes), configuration, signal);

@@ -64,28 +64,30 @@ export function renderReportHtml(report: string, details: ReportPageDetails = {}
   const title = headings.find((heading) => heading.depth === 1)?.text ?? firstLine(report) ?? "Research report";
   const contents = headings.filter((heading) => heading.depth === 2 || heading.depth === 3);
   if (sources.length > 0) contents.push({ depth: 2, text: "Sources", id: "sources" });
-  return [
-    "<!doctype html>",
-    '<html lang="en">',
-    "<head>",
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="generator" content="fanout">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>${STYLE}</style>`,
-    "</head>",
-    "<body>",
-    details.question || details.threadId ? `<header class="run">${runLine(details)}</header>` : "",
-    contents.length > 0 ? `<nav class="toc" aria-label="Contents"><h2>Contents</h2>\n${contentsList(contents)}</nav>` : "",
-    `<main>\n${article}`,
-    sources.length > 0 ? sourcesSection(sources) : "",
-    after.trim() ? marked.parse(after, { async: false }) : "",
-    "</main>",
-    "</body>",
-    "</html>",
-  ]
-    .filter((part) => part !== "")
-    .join("\n") + "\n";
+  return (
+    [
+      "<!doctype html>",
+      '<html lang="en">',
+      "<head>",
+      '<meta charset="utf-8">',
+      '<meta name="viewport" content="width=device-width, initial-scale=1">',
+      '<meta name="generator" content="fanout">',
+      `<title>${escapeHtml(title)}</title>`,
+      `<style>${STYLE}</style>`,
+      "</head>",
+      "<body>",
+      details.question || details.threadId ? `<header class="run">${runLine(details)}</header>` : "",
+      contents.length > 0 ? `<nav class="toc" aria-label="Contents"><h2>Contents</h2>\n${contentsList(contents)}</nav>` : "",
+      `<main>\n${article}`,
+      sources.length > 0 ? sourcesSection(sources) : "",
+      after.trim() ? marked.parse(after, { async: false }) : "",
+      "</main>",
+      "</body>",
+      "</html>",
+    ]
+      .filter((part) => part !== "")
+      .join("\n") + "\n"
+  );
 }
 
 /** Splits off the Sources list finaliseCitations appended, and what follows it (the citation check line). */
@@ -105,9 +107,7 @@ function splitSources(report: string): { body: string; sources: SourceEntry[]; a
 
 function sourcesSection(sources: SourceEntry[]): string {
   const items = sources.map((source) => {
-    const link = SAFE_HREF.test(source.url)
-      ? `<a href="${escapeAttribute(source.url)}">${escapeHtml(source.title)}</a>`
-      : escapeHtml(source.title);
+    const link = SAFE_HREF.test(source.url) ? `<a href="${escapeAttribute(source.url)}">${escapeHtml(source.title)}</a>` : escapeHtml(source.title);
     return `<li id="source-${source.number}" value="${source.number}">${link} <span class="url">${escapeHtml(source.url)}</span></li>`;
   });
   return `<section class="sources"><h2 id="sources">Sources</h2>\n<ol>\n${items.join("\n")}\n</ol></section>`;
@@ -126,7 +126,11 @@ function runLine(details: ReportPageDetails): string {
 }
 
 function firstLine(report: string): string | undefined {
-  return report.split("\n").find((line) => line.trim())?.replace(/^#+\s*/, "").trim();
+  return report
+    .split("\n")
+    .find((line) => line.trim())
+    ?.replace(/^#+\s*/, "")
+    .trim();
 }
 
 /** Text of rendered inline HTML, for the table of contents and ids. */

@@ -63,7 +63,10 @@ function researchStopped(error: unknown, config: LangGraphRunnableConfig): AIMes
  */
 function readToolCalls(answer: BaseMessage, tools: StructuredToolInterface[], state: ResearcherStateValue, config: LangGraphRunnableConfig): BaseMessage {
   if (answer.name === RESEARCH_FAILED || toolCallsOf(answer).length > 0) return answer;
-  const recovered = withToolCallsFromText(answer, tools.map((tool) => tool.name));
+  const recovered = withToolCallsFromText(
+    answer,
+    tools.map((tool) => tool.name),
+  );
   if (recovered) {
     emitProgress(config, { type: "model_fallback", call: "researcher", fallback: "tool_calls_in_text" });
     return recovered;
@@ -71,7 +74,12 @@ function readToolCalls(answer: BaseMessage, tools: StructuredToolInterface[], st
   const search = tools.find(isSearchTool);
   if (state.tool_call_iterations > 0 || !search) return answer;
   emitProgress(config, { type: "model_fallback", call: "researcher", fallback: "topic_searched" });
-  const call = { name: search.name, args: { queries: [truncateText(state.research_topic.replace(/\s+/g, " ").trim(), 300)] }, id: `call_topic_${state.tool_call_id}`.slice(0, 64), type: "tool_call" as const };
+  const call = {
+    name: search.name,
+    args: { queries: [truncateText(state.research_topic.replace(/\s+/g, " ").trim(), 300)] },
+    id: `call_topic_${state.tool_call_id}`.slice(0, 64),
+    type: "tool_call" as const,
+  };
   return new AIMessage({ content: (answer as AIMessage).content, tool_calls: [call] });
 }
 

@@ -11,11 +11,7 @@ import { runToolCall, toolFailure } from "./runToolCall.js";
 import type { Toolbox } from "./toolbox.js";
 
 /** Where the researcher goes after a turn: more research, or compression. */
-export function nextResearcherStep(
-  toolCallNames: string[],
-  iterations: number,
-  maxReactToolCalls: number,
-): "researcher" | "compress_research" {
+export function nextResearcherStep(toolCallNames: string[], iterations: number, maxReactToolCalls: number): "researcher" | "compress_research" {
   if (toolCallNames.length === 0) return "compress_research";
   if (toolCallNames.includes("ResearchComplete")) return "compress_research";
   return iterations >= maxReactToolCalls ? "compress_research" : "researcher";
@@ -30,7 +26,11 @@ export function createResearcherTools(toolbox: Toolbox) {
   return async function researcherTools(state: ResearcherStateValue, config: LangGraphRunnableConfig) {
     const configuration = readConfiguration(config);
     const calls = toolCallsOf(state.researcher_messages.at(-1));
-    const goto = nextResearcherStep(calls.map((call) => call.name), state.tool_call_iterations, configuration.max_react_tool_calls);
+    const goto = nextResearcherStep(
+      calls.map((call) => call.name),
+      state.tool_call_iterations,
+      configuration.max_react_tool_calls,
+    );
     if (calls.length === 0) return new Command({ goto });
     const tools = new Map((await toolbox.toolsFor(configuration)).map((tool) => [tool.name, tool]));
     const timeoutMs = configuration.tool_timeout_seconds * 1000;

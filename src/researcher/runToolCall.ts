@@ -10,12 +10,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
  * The timeout is an abort signal: tools made with LangChain's `tool()` stop
  * waiting as soon as it fires, and a search passes it on to its model calls.
  */
-export async function runToolCall(
-  call: ToolCall,
-  tools: Map<string, StructuredToolInterface>,
-  timeoutMs: number,
-  config: LangGraphRunnableConfig,
-): Promise<ToolMessage> {
+export async function runToolCall(call: ToolCall, tools: Map<string, StructuredToolInterface>, timeoutMs: number, config: LangGraphRunnableConfig): Promise<ToolMessage> {
   const tool = tools.get(call.name);
   if (!tool) return errorMessage(call, `unknown tool "${call.name}"; available: ${[...tools.keys()].join(", ")}`);
   const deadline = AbortSignal.timeout(timeoutMs);

@@ -29,7 +29,11 @@ export function createToolbox(extraTools: StructuredToolInterface[] = []): Toolb
       const search = backend ? [createSearchTool(backend, configuration)] : [];
       const fetchUrl = configuration.fetch_url_enabled ? [createFetchUrlTool(configuration)] : [];
       const own = [...search, ...fetchUrl, thinkTool, researchCompleteTool, ...extraTools];
-      const mcp = await loadMcpTools(configuration.mcp_servers, own.map((tool) => tool.name), configuration.tool_timeout_seconds * 1000);
+      const mcp = await loadMcpTools(
+        configuration.mcp_servers,
+        own.map((tool) => tool.name),
+        configuration.tool_timeout_seconds * 1000,
+      );
       if (config && !warned.has(mcp)) {
         warned.add(mcp);
         for (const warning of mcp.warnings) emitProgress(config, { type: "step_degraded", step: "researcher", detail: warning });

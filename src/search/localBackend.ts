@@ -17,7 +17,8 @@ export function createLocalBackend(corpusPath: string): SearchBackend {
     async search(query, maxResults) {
       // The index `fanout index` built, when there is one; else the folder itself.
       const indexed = await searchIndex(local.folder, query, maxResults);
-      if (indexed && "hits" in indexed) return indexed.hits.map(({ url, title, content }) => ({ url, title, content, answeredBy: indexed.note && `local index (${indexed.note})` }));
+      if (indexed && "hits" in indexed)
+        return indexed.hits.map(({ url, title, content }) => ({ url, title, content, answeredBy: indexed.note && `local index (${indexed.note})` }));
       const hits = await local.search(query, { maxResults });
       const answeredBy = indexed ? `local folder search (${indexed.unavailable})` : undefined;
       return hits.map(({ url, title, content }) => ({ url, title, content, answeredBy }));

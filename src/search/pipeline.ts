@@ -31,20 +31,15 @@ export async function searchAndSummarise(
   signal?: AbortSignal,
   summaryDeadline?: AbortSignal,
 ): Promise<SearchResult> {
-  const settled = await Promise.allSettled(
-    queries.map((query) => backend.search(query, configuration.max_search_results)),
-  );
-  const failures = settled.flatMap((outcome, index) =>
-    outcome.status === "rejected" ? [{ query: queries[index], reason: errorText(outcome.reason) }] : [],
-  );
+  const settled = await Promise.allSettled(queries.map((query) => backend.search(query, configuration.max_search_results)));
+  const failures = settled.flatMap((outcome, index) => (outcome.status === "rejected" ? [{ query: queries[index], reason: errorText(outcome.reason) }] : []));
   if (failures.length === queries.length) throw new Error(`every query failed: ${describeFailures(failures)}`);
-  const hits = dedupeByUrl(settled.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : []))).map(
-    (hit): SearchHit => ({ ...hit, title: cleanTitle(hit.title) || hit.url }),
-  );
+  const hits = dedupeByUrl(settled.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : []))).map((hit): SearchHit => ({
+    ...hit,
+    title: cleanTitle(hit.title) || hit.url,
+  }));
   const limit = pLimit(configuration.max_concurrent_summaries);
-  const summaries = await Promise.all(
-    hits.map((hit) => limit(() => summarisePage(hit.content, configuration, signal, summaryDeadline))),
-  );
+  const summaries = await Promise.all(hits.map((hit) => limit(() => summarisePage(hit.content, configuration, signal, summaryDeadline))));
   return {
     content: formatResults(hits, summaries, failures),
     sources: hits.map((hit) => ({ url: hit.url, title: hit.title })),
@@ -65,9 +60,7 @@ function describeFailures(failures: QueryFailure[]): string {
 
 function formatResults(hits: SearchHit[], summaries: string[], failures: QueryFailure[]): string {
   if (hits.length === 0) return "No results. Try broader or different queries.";
-  const blocks = hits.map(
-    (hit, index) => `--- Source ${index + 1}: ${hit.title}\nURL: ${hit.url}\n\n${summaries[index]}`,
-  );
+  const blocks = hits.map((hit, index) => `--- Source ${index + 1}: ${hit.title}\nURL: ${hit.url}\n\n${summaries[index]}`);
   const answeredBy = [...new Set(hits.flatMap((hit) => hit.answeredBy ?? []))];
   if (answeredBy.length > 0) blocks.push(`(Answered by ${answeredBy.join(" | ")})`);
   if (failures.length > 0) blocks.push(`(Some queries failed: ${describeFailures(failures)})`);

@@ -28,8 +28,7 @@ export function createSearxngBackend(searxngUrl: string): SearchBackend {
   const base = parseBase(searxngUrl);
   return {
     toolName: "web_search",
-    description:
-      "Search the web. Give one or more focused queries; each returns pages with their titles, URLs and a snippet of their content.",
+    description: "Search the web. Give one or more focused queries; each returns pages with their titles, URLs and a snippet of their content.",
     async search(query, maxResults) {
       const url = new URL("search", base);
       url.search = new URLSearchParams({ q: query, format: "json", pageno: "1" }).toString();
@@ -42,9 +41,7 @@ export function createSearxngBackend(searxngUrl: string): SearchBackend {
       if (results.length === 0 && silent && silent.length > 0) {
         throw new Error(`SearXNG's engines did not answer: ${silent.map((engine) => engine.join(" ")).join(", ")}`);
       }
-      return results.slice(0, maxResults).map(
-        (result): SearchHit => ({ url: result.url, title: result.title || result.url, content: result.content ?? "" }),
-      );
+      return results.slice(0, maxResults).map((result): SearchHit => ({ url: result.url, title: result.title || result.url, content: result.content ?? "" }));
     },
   };
 }
@@ -76,7 +73,13 @@ async function get(url: URL): Promise<Response> {
 
 /** SearXNG answers 403 when its JSON format is off and 429 when its limiter refuses. */
 async function describeRefusal(response: Response, base: URL): Promise<string> {
-  const body = redactSecrets((await response.text().catch(() => "")).replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 200));
+  const body = redactSecrets(
+    (await response.text().catch(() => ""))
+      .replace(/<[^>]*>/g, " ")
+      .replace(/\s+/g, " ")
+      .trim()
+      .slice(0, 200),
+  );
   if (response.status === 403) return `SearXNG error 403 at ${shownUrl(base.href)}: its JSON API is off; add json to search.formats in its settings.yml`;
   if (response.status === 429) return `SearXNG error 429: rate limited by the instance's limiter${body ? ` (${body})` : ""}`;
   return `SearXNG error ${response.status}: ${body || response.statusText || "unknown error"}`;

@@ -29,18 +29,15 @@ export function createTavilyBackend(env: NodeJS.ProcessEnv = process.env): Searc
   const apiBaseUrl = env.TAVILY_API_BASE_URL?.trim() || TAVILY_API_BASE_URL;
   return {
     toolName: "web_search",
-    description:
-      "Search the web. Give one or more focused queries; each returns pages with their titles, URLs and a summary of their content.",
+    description: "Search the web. Give one or more focused queries; each returns pages with their titles, URLs and a summary of their content.",
     async search(query, maxResults) {
       const params: TavilySearchParams = { query, max_results: maxResults, include_raw_content: "markdown", topic: "general" };
       const response = await postSearch(apiBaseUrl, tavilyApiKey, params);
-      return response.results.map(
-        (result): SearchHit => ({
-          url: result.url,
-          title: result.title ?? result.url,
-          content: result.raw_content || result.content || "",
-        }),
-      );
+      return response.results.map((result): SearchHit => ({
+        url: result.url,
+        title: result.title ?? result.url,
+        content: result.raw_content || result.content || "",
+      }));
     },
   };
 }

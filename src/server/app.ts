@@ -127,7 +127,8 @@ function holdLease(options: ServerOptions): MiddlewareHandler {
     try {
       lease = await acquireThreadLease(options.saver, threadId);
     } catch (error) {
-      if (error instanceof ThreadLeaseHeldError) return c.json({ error: "ThreadRunning", message: `thread ${threadId} is running in another process; try again once it has stopped` }, 409);
+      if (error instanceof ThreadLeaseHeldError)
+        return c.json({ error: "ThreadRunning", message: `thread ${threadId} is running in another process; try again once it has stopped` }, 409);
       throw error;
     }
     let release!: () => void;
@@ -155,10 +156,14 @@ function whenEnded(body: ReadableStream<Uint8Array>, ended: () => void, lost: Ab
   const reader = body.getReader();
   return new ReadableStream({
     start(controller) {
-      lost.addEventListener("abort", () => {
-        controller.error(lost.reason);
-        void reader.cancel(lost.reason).finally(ended);
-      }, { once: true });
+      lost.addEventListener(
+        "abort",
+        () => {
+          controller.error(lost.reason);
+          void reader.cancel(lost.reason).finally(ended);
+        },
+        { once: true },
+      );
     },
     async pull(controller) {
       try {

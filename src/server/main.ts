@@ -27,7 +27,11 @@ async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const store = await openCheckpointer(checkpointOptionsFromEnv(env));
   // One control for every run: a shutdown asks each to stop after the steps in flight.
   const control = new RunControl();
-  const graph = buildDeepResearcher({ checkpointer: store.saver }).withConfig({ durability: "sync", recursionLimit: 1_000, control } as never) as unknown as ServerOptions["graph"];
+  const graph = buildDeepResearcher({ checkpointer: store.saver }).withConfig({
+    durability: "sync",
+    recursionLimit: 1_000,
+    control,
+  } as never) as unknown as ServerOptions["graph"];
   collectDefaultMetrics({ register: metricsRegistry });
   const runs = new Set<Promise<void>>();
   const app = createServerApp({

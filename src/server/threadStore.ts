@@ -73,8 +73,10 @@ const ALREADY_CREATED = new Set(["23505", "42P07"]);
 async function postgresThreads(pool: import("pg").Pool, schema: string): Promise<ThreadSaver> {
   const table = `"${schema}".fanout_api_threads`;
   await pool
-    .query(`CREATE TABLE IF NOT EXISTS ${table} (thread_id text PRIMARY KEY, metadata jsonb NOT NULL,
-      created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())`)
+    .query(
+      `CREATE TABLE IF NOT EXISTS ${table} (thread_id text PRIMARY KEY, metadata jsonb NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())`,
+    )
     .catch((error: { code?: string }) => {
       if (!ALREADY_CREATED.has(error.code ?? "")) throw error;
     });

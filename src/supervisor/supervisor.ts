@@ -35,13 +35,21 @@ export async function supervisor(state: SupervisorStateValue, config: LangGraphR
  */
 function readPlan(answer: BaseMessage, state: SupervisorStateValue, config: LangGraphRunnableConfig): BaseMessage {
   if (toolCallsOf(answer).length > 0) return answer;
-  const recovered = withToolCallsFromText(answer, SUPERVISOR_TOOLS.map((tool) => tool.name));
+  const recovered = withToolCallsFromText(
+    answer,
+    SUPERVISOR_TOOLS.map((tool) => tool.name),
+  );
   if (recovered) {
     emitProgress(config, { type: "model_fallback", call: "supervisor", fallback: "tool_calls_in_text" });
     return recovered;
   }
   if (state.research_iterations > 0 || !state.research_brief.trim()) return answer;
   emitProgress(config, { type: "model_fallback", call: "supervisor", fallback: "brief_as_unit" });
-  const call = { name: conductResearchTool.name, args: { research_topic: state.research_brief }, id: `call_brief_${state.research_iterations}`, type: "tool_call" as const };
+  const call = {
+    name: conductResearchTool.name,
+    args: { research_topic: state.research_brief },
+    id: `call_brief_${state.research_iterations}`,
+    type: "tool_call" as const,
+  };
   return new AIMessage({ content: (answer as AIMessage).content, tool_calls: [call] });
 }

@@ -35,9 +35,7 @@ export function planSupervisorTurn(
     const why = exhausted
       ? `the research rounds are used up (max_researcher_iterations=${configuration.max_researcher_iterations})`
       : "ResearchComplete ended the research in the same turn";
-    plan.replies = toolCalls.map((call) =>
-      call.name === "ResearchComplete" ? reply(call, "Research complete.") : reply(call, `Not run: ${why}.`, true),
-    );
+    plan.replies = toolCalls.map((call) => (call.name === "ResearchComplete" ? reply(call, "Research complete.") : reply(call, `Not run: ${why}.`, true)));
     plan.done = true;
     return plan;
   }
@@ -52,7 +50,11 @@ export function planSupervisorTurn(
         plan.replies.push(reply(call, "Error: ConductResearch needs a non-empty research_topic.", true));
       } else if (plan.units.length >= limit) {
         plan.replies.push(
-          reply(call, `Error: not run. At most ${limit} research units run per turn (max_concurrent_research_units=${limit}); ask again next turn if this topic is still needed.`, true),
+          reply(
+            call,
+            `Error: not run. At most ${limit} research units run per turn (max_concurrent_research_units=${limit}); ask again next turn if this topic is still needed.`,
+            true,
+          ),
         );
       } else {
         plan.units.push({ research_topic: args.data.research_topic, tool_call_id: id });

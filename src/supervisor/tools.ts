@@ -10,15 +10,11 @@ function answeredBySupervisorTools(): never {
 }
 
 export const ConductResearchArgs = z.object({
-  research_topic: z
-    .string()
-    .min(1)
-    .describe("One self-contained topic for a researcher, described in a full paragraph with everything they need"),
+  research_topic: z.string().min(1).describe("One self-contained topic for a researcher, described in a full paragraph with everything they need"),
 });
 
 export const conductResearchTool = tool(answeredBySupervisorTools, {
   name: "ConductResearch",
-  description:
-    "Send a researcher to investigate one topic. Several calls in one turn run in parallel. The researcher answers with its findings and sources.",
+  description: "Send a researcher to investigate one topic. Several calls in one turn run in parallel. The researcher answers with its findings and sources.",
   schema: ConductResearchArgs,
 });

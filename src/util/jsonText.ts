@@ -40,7 +40,7 @@ function parseLeniently(candidate: string): unknown {
 /** Spans from each opening brace or bracket to its match, skipping those inside strings. */
 function balancedSpans(text: string): string[] {
   const spans: string[] = [];
-  for (let start = text.search(/[[{]/); start !== -1 && spans.length < 20; ) {
+  for (let start = text.search(/[[{]/); start !== -1 && spans.length < 20;) {
     const end = matchingClose(text, start);
     spans.push(text.slice(start, end === -1 ? undefined : end + 1));
     const next = text.slice(start + 1).search(/[[{]/);

@@ -9,9 +9,7 @@ export function formatConversation(messages: BaseMessage[]): string {
 export function messageText(message: BaseMessage): string {
   const { content } = message;
   if (typeof content === "string") return content;
-  return content
-    .map((part) => (typeof part === "string" ? part : "text" in part && typeof part.text === "string" ? part.text : ""))
-    .join("");
+  return content.map((part) => (typeof part === "string" ? part : "text" in part && typeof part.text === "string" ? part.text : "")).join("");
 }
 
 /** The tool calls of an AI message (or chunk); none for any other message. */

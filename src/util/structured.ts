@@ -162,7 +162,9 @@ function isPlainJson(text: string): boolean {
 function unwrapped(candidate: unknown, name: string): unknown[] {
   if (!candidate || typeof candidate !== "object" || Array.isArray(candidate)) return Array.isArray(candidate) ? candidate.slice(0, 1) : [];
   const record = candidate as Record<string, unknown>;
-  const inner = [record.arguments, record.parameters, record.args, record.input, record[name]].map((value) => (typeof value === "string" ? jsonValuesIn(value)[0] : value));
+  const inner = [record.arguments, record.parameters, record.args, record.input, record[name]].map((value) =>
+    typeof value === "string" ? jsonValuesIn(value)[0] : value,
+  );
   return [candidate, ...inner.filter((value) => value && typeof value === "object")];
 }
 

@@ -13,7 +13,6 @@ function uri(): string {
   return value;
 }
 
-
 /** Each checkpointer gets its own schema (the suite needs isolated storage), dropped afterwards. */
 const initializer: CheckpointSaverTestInitializer<BaseCheckpointSaver> = {
   checkpointerName: "@langchain/langgraph-checkpoint-postgres",

@@ -38,7 +38,10 @@ describe("citation checks", () => {
     const check = run.values.citation_check as CitationCheck;
     const checks = standin.requests().filter((r) => r.role === "citation_check");
     assert.equal(checks.length, listedSources(report).length, "one call per cited source");
-    assert.ok(checks.every((request) => request.model === "gpt-4.1-mini"), "the summarisation model checks");
+    assert.ok(
+      checks.every((request) => request.model === "gpt-4.1-mini"),
+      "the summarisation model checks",
+    );
     assert.match(report, new RegExp(`\\n\\nCitations: ${check.checked} checked, ${check.retrieved} retrieved, ${check.supported} supported\\n$`));
     // The stand-in's writer quotes its sources, so its sentences are supported.
     assert.ok(check.supported! > 0, JSON.stringify(check));

@@ -16,7 +16,9 @@ function assertCitesOnlyRetrieved(run: RunRecord): void {
 }
 
 function shrinks(run: RunRecord): string[] {
-  return (run.custom as { type?: string; fallback?: string; call?: string }[]).filter((e) => e.type === "model_fallback" && e.fallback === "context_shrunk").map((e) => e.call ?? "");
+  return (run.custom as { type?: string; fallback?: string; call?: string }[])
+    .filter((e) => e.type === "model_fallback" && e.fallback === "context_shrunk")
+    .map((e) => e.call ?? "");
 }
 
 describe("context limits never end a run", () => {

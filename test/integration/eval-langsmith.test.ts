@@ -48,11 +48,18 @@ describe("npm run eval through LangSmith's evaluate()", () => {
     const second = await runEvaluation({ ...parseEvalArgs(["--limit", "2", "--results", root]), log: () => {} });
     assert.deepEqual(second, { failed: 0 });
     assert.equal(recorder.datasets.length, 1, "the dataset is reused");
-    assert.deepEqual(recorder.examples.map((example) => (example.inputs as { id: string }).id), ["readme-01", "readme-02"], "only the missing question is added");
+    assert.deepEqual(
+      recorder.examples.map((example) => (example.inputs as { id: string }).id),
+      ["readme-01", "readme-02"],
+      "only the missing question is added",
+    );
     assert.equal(recorder.sessions.length, 2, "one experiment per evaluation");
     assert.ok(recorder.sessions.every((session) => String(session.name).startsWith("fanout-")));
 
-    const sent = recorder.requests.filter((request) => request.path === "/runs/multipart").map((request) => request.body).join("\n");
+    const sent = recorder.requests
+      .filter((request) => request.path === "/runs/multipart")
+      .map((request) => request.body)
+      .join("\n");
     const threads = new Set(sent.match(/eval-\d{14}-readme-0\d/g));
     assert.equal(threads.size, 3, `three runs traced with their thread ids: ${[...threads].join(", ")}`);
     for (const key of ["citation_validity", "sources_used", "structure", "aspect_coverage"]) assert.match(sent, new RegExp(`"key":"${key}"`), `${key} sent as feedback`);

@@ -17,7 +17,10 @@ const COMPUTED = ["citation_validity", "citation_support", "sources_used", "stru
 const JUDGED = ["quality", "groundedness", "completeness"];
 
 function readLines<T>(file: string): T[] {
-  return readFileSync(file, "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as T);
+  return readFileSync(file, "utf8")
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line) as T);
 }
 
 describe("npm run eval (offline)", () => {
@@ -49,7 +52,10 @@ describe("npm run eval (offline)", () => {
     const { folder, failed } = await runEvaluation({ ...options, log: (line) => logged.push(line) });
     assert.equal(failed, 0, logged.join("\n"));
     const lines = readLines<ResultLine>(path.join(folder!, "results.jsonl"));
-    assert.deepEqual(lines.map((line) => line.id), ["readme-01", "readme-02"]);
+    assert.deepEqual(
+      lines.map((line) => line.id),
+      ["readme-01", "readme-02"],
+    );
     for (const line of lines) {
       assert.equal(line.status, "done");
       assert.deepEqual(Object.keys(line.scores), [...COMPUTED, ...JUDGED]);
@@ -66,7 +72,13 @@ describe("npm run eval (offline)", () => {
     const corpus = /(\/[^()\s]*fanout-eval-corpus-[^/]+)\//.exec(sources)![1];
     assert.equal(existsSync(corpus), false, "the corpus is removed afterwards");
     const articles = readLines<{ id: string; prompt: string; article: string }>(path.join(folder!, "articles.jsonl"));
-    assert.deepEqual(articles.map((article) => Object.keys(article)), [["id", "prompt", "article"], ["id", "prompt", "article"]]);
+    assert.deepEqual(
+      articles.map((article) => Object.keys(article)),
+      [
+        ["id", "prompt", "article"],
+        ["id", "prompt", "article"],
+      ],
+    );
     const summary = readFileSync(path.join(folder!, "summary.md"), "utf8");
     assert.match(summary, /^\| readme-01 \| done \| 1\.00 \|/m);
     assert.match(summary, /^\| \*\*mean\*\* \| 2\/2 done \|/m);
@@ -77,11 +89,30 @@ describe("npm run eval (offline)", () => {
     const root = mkdtempSync(path.join(tmpdir(), "fanout-eval-results-"));
     const dataset = path.join(root, "tasks.jsonl");
     writeFileSync(dataset, `${JSON.stringify({ id: 7, topic: "Energy", language: "en", prompt: "How does tidal power generate electricity?" })}\n`);
-    const options = parseEvalArgs(["--dataset", dataset, "--results", root, "--set", "search_api=local", "--set", `local_corpus_path=${CORPUS}`, "--set", "judge_model=openai:judge-model", "--compare", "max_search_results=2"]);
+    const options = parseEvalArgs([
+      "--dataset",
+      dataset,
+      "--results",
+      root,
+      "--set",
+      "search_api=local",
+      "--set",
+      `local_corpus_path=${CORPUS}`,
+      "--set",
+      "judge_model=openai:judge-model",
+      "--compare",
+      "max_search_results=2",
+    ]);
     const { folder, failed } = await runEvaluation({ ...options, log: () => {} });
     assert.equal(failed, 0);
     const lines = readLines<ResultLine>(path.join(folder!, "results.jsonl"));
-    assert.deepEqual(lines.map((line) => [line.id, line.side]), [["7", "A"], ["7", "B"]]);
+    assert.deepEqual(
+      lines.map((line) => [line.id, line.side]),
+      [
+        ["7", "A"],
+        ["7", "B"],
+      ],
+    );
     assert.equal(lines[0].scores.aspect_coverage, null, "no aspects in a prompt file");
     assert.deepEqual(readdirSync(path.join(folder!, "reports")).sort(), ["7-A.md", "7-B.md"]);
     const [verdict] = readLines<{ id: string; preferred: string }>(path.join(folder!, "pairwise.jsonl"));

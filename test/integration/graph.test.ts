@@ -50,7 +50,12 @@ describe("the research graph against the stand-in model", () => {
     standin.configure({ units: 5 });
     const seen = recordRequests();
     await runGraph(QUESTION, { max_concurrent_research_units: 2 });
-    const researched = new Set(standin.requests().filter((r) => r.role === "researcher").map((r) => r.topic));
+    const researched = new Set(
+      standin
+        .requests()
+        .filter((r) => r.role === "researcher")
+        .map((r) => r.topic),
+    );
     assert.equal(researched.size, 2, "only two units ran");
     const secondTurn = seen.filter((r) => r.role === "supervisor")[1];
     assert.ok(secondTurn, "the supervisor was asked again");
@@ -67,15 +72,28 @@ describe("the research graph against the stand-in model", () => {
     const asked = messages.flatMap((m) => m.tool_calls ?? []).map((c) => c.id);
     const answered = new Set(messages.map((m) => m.tool_call_id).filter(Boolean));
     assert.ok(asked.length > 3, "the supervisor made its research calls and a closing one");
-    assert.deepEqual(asked.filter((id) => !answered.has(id)), [], "no call was left without an answer");
+    assert.deepEqual(
+      asked.filter((id) => !answered.has(id)),
+      [],
+      "no call was left without an answer",
+    );
   });
 
   test("a throwing tool and a hanging tool become error messages and the run goes on", async () => {
-    const broken = tool(async () => { throw new Error("disk on fire"); }, {
-      name: "broken_tool", description: "always fails", schema: z.object({ x: z.string() }),
-    });
+    const broken = tool(
+      async () => {
+        throw new Error("disk on fire");
+      },
+      {
+        name: "broken_tool",
+        description: "always fails",
+        schema: z.object({ x: z.string() }),
+      },
+    );
     const hanging = tool(() => new Promise<string>(() => undefined), {
-      name: "hanging_tool", description: "never answers", schema: z.object({ x: z.string() }),
+      name: "hanging_tool",
+      description: "never answers",
+      schema: z.object({ x: z.string() }),
     });
     const seen: ParsedRequest[] = [];
     standin.configure({
@@ -84,16 +102,31 @@ describe("the research graph against the stand-in model", () => {
         seen.push(request);
         const firstResearcherTurn = request.role === "researcher" && !request.messages.some((m) => m.role === "tool");
         if (!firstResearcherTurn) return undefined;
-        return { toolCalls: [{ name: "broken_tool", args: { x: "a" } }, { name: "hanging_tool", args: { x: "b" } }, { name: "local_search", args: { queries: ["tidal barrage"] } }] };
+        return {
+          toolCalls: [
+            { name: "broken_tool", args: { x: "a" } },
+            { name: "hanging_tool", args: { x: "b" } },
+            { name: "local_search", args: { queries: ["tidal barrage"] } },
+          ],
+        };
       },
     });
     const run = await runGraph(QUESTION, { tool_timeout_seconds: 0.5 }, { tools: [broken, hanging] });
     const secondTurn = seen.filter((r) => r.role === "researcher")[1];
     const replies = secondTurn.messages.filter((m) => m.role === "tool").map((m) => m.content);
     assert.equal(replies.length, 3);
-    assert.ok(replies.some((c) => /broken_tool failed: disk on fire/.test(c)), replies.join("\n"));
-    assert.ok(replies.some((c) => /hanging_tool failed: timed out after 0\.5 s/.test(c)), replies.join("\n"));
-    assert.ok(replies.some((c) => c.includes("tidal-power.html")), "the search still ran");
+    assert.ok(
+      replies.some((c) => /broken_tool failed: disk on fire/.test(c)),
+      replies.join("\n"),
+    );
+    assert.ok(
+      replies.some((c) => /hanging_tool failed: timed out after 0\.5 s/.test(c)),
+      replies.join("\n"),
+    );
+    assert.ok(
+      replies.some((c) => c.includes("tidal-power.html")),
+      "the search still ran",
+    );
     assert.ok(String(run.values.final_report).includes("tidal-power.html"));
   });
 
@@ -107,12 +140,18 @@ describe("the research graph against the stand-in model", () => {
       const run = await runGraph(QUESTION, { search_api: "tavily", tool_timeout_seconds: 1 });
       const sources = run.values.sources as { url: string }[];
       assert.ok(sources.length > 0, "the searches kept their sources");
-      assert.ok(standin.requests().some((r) => r.role === "summary"), "summaries were asked for");
+      assert.ok(
+        standin.requests().some((r) => r.role === "summary"),
+        "summaries were asked for",
+      );
       assert.ok(!run.custom.some((e) => (e as { type?: string }).type === "tool_failed"), "no search timed out");
       const listed = listedSources(String(run.values.final_report));
       assert.ok(listed.length > 0, "the report cites what was found");
     } finally {
-      for (const [name, value] of [["TAVILY_API_KEY", saved.key], ["TAVILY_API_BASE_URL", saved.url]] as const) {
+      for (const [name, value] of [
+        ["TAVILY_API_KEY", saved.key],
+        ["TAVILY_API_BASE_URL", saved.url],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
@@ -131,7 +170,10 @@ describe("the research graph against the stand-in model", () => {
     }
     const markers = [...report.matchAll(/\[(\d+)\](?!\()/g)].map((m) => Number(m[1]));
     assert.ok(markers.length > 0);
-    assert.ok(markers.every((n) => n >= 1 && n <= listed.length), `markers ${markers} within 1..${listed.length}`);
+    assert.ok(
+      markers.every((n) => n >= 1 && n <= listed.length),
+      `markers ${markers} within 1..${listed.length}`,
+    );
   });
 
   test("when compression fails, the raw findings that stand in keep only URLs the run retrieved", async () => {

@@ -19,13 +19,23 @@ test("a run with a cancel signal and many units in flight raises no MaxListeners
     await graph.invoke(
       { messages: [new HumanMessage("How does tidal power generate electricity?")] },
       {
-        configurable: { thread_id: "listeners", search_api: "local", local_corpus_path: CORPUS, allow_clarification: false, max_concurrent_research_units: 8, max_search_results: 10 },
+        configurable: {
+          thread_id: "listeners",
+          search_api: "local",
+          local_corpus_path: CORPUS,
+          allow_clarification: false,
+          max_concurrent_research_units: 8,
+          max_search_results: 10,
+        },
         signal: cancel.signal,
         recursionLimit: 500,
       },
     );
     await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
-    assert.deepEqual(warnings.filter((warning) => warning.includes("MaxListeners")), []);
+    assert.deepEqual(
+      warnings.filter((warning) => warning.includes("MaxListeners")),
+      [],
+    );
   } finally {
     process.off("warning", onWarning);
     await standin.close();

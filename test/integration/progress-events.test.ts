@@ -21,7 +21,10 @@ describe("progress events on the custom stream", () => {
     const events = run.custom as ProgressEvent[];
     const of = <T extends ProgressEvent["type"]>(type: T) => events.filter((event): event is Of<T> => event.type === type);
 
-    assert.deepEqual([...new Set(of("stage").map((event) => event.stage))], ["clarify_with_user", "write_research_brief", "research_supervisor", "final_report_generation"]);
+    assert.deepEqual(
+      [...new Set(of("stage").map((event) => event.stage))],
+      ["clarify_with_user", "write_research_brief", "research_supervisor", "final_report_generation"],
+    );
 
     const started = of("unit_started");
     const finished = of("unit_finished");

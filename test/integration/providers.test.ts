@@ -44,7 +44,14 @@ describe("Anthropic and Ollama models, through their real clients, against the s
   });
 
   function chatRoutes(): string[] {
-    return [...new Set(standin.requests().filter((request) => request.route !== "embeddings").map((request) => request.route))];
+    return [
+      ...new Set(
+        standin
+          .requests()
+          .filter((request) => request.route !== "embeddings")
+          .map((request) => request.route),
+      ),
+    ];
   }
 
   test("a whole run on anthropic: models speaks the Messages API, every role played", async () => {
@@ -81,7 +88,10 @@ describe("Anthropic and Ollama models, through their real clients, against the s
     standin.configure({ contextTokens: Math.floor(largest * 0.75) });
     const limited = await runGraph(QUESTION, allRoles("anthropic:claude-haiku-4-5"));
     assertFinished(limited);
-    assert.ok(standin.requests().some((request) => request.status === 400), "some prompts were refused");
+    assert.ok(
+      standin.requests().some((request) => request.status === 400),
+      "some prompts were refused",
+    );
     standin.reset();
     standin.configure({ contextTokens: 0, quirks: ["ignores_response_format", "ignores_tool_choice", "json_in_fences"] });
     const weak = await runGraph(QUESTION, { ...allRoles("ollama:tinyllama"), allow_clarification: true });
@@ -96,7 +106,11 @@ describe("Anthropic and Ollama models, through their real clients, against the s
     for (const model of [anthropic, ollama]) {
       let calls: AIMessageChunk | undefined;
       for await (const chunk of await model.bindTools([search]).stream([new HumanMessage("<topic>tidal power</topic>")])) calls = calls ? calls.concat(chunk) : chunk;
-      assert.deepEqual(calls?.tool_calls?.map((call) => call.name), ["web_search"], model.getName());
+      assert.deepEqual(
+        calls?.tool_calls?.map((call) => call.name),
+        ["web_search"],
+        model.getName(),
+      );
       let text = "";
       for await (const chunk of await model.stream([new HumanMessage("Say something about tides.")])) text += chunk.text;
       assert.match(text, /Stand-in reply|Summary/, model.getName());

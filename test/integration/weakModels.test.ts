@@ -46,7 +46,10 @@ describe("weak and local models still finish a run", () => {
       const models = { research_model: model, summarization_model: model, compression_model: model, final_report_model: model };
       return await runGraph(QUESTION, { ...SETTINGS, ...models });
     } finally {
-      for (const [name, value] of [["TAVILY_API_KEY", saved.key], ["TAVILY_API_BASE_URL", saved.url]] as const) {
+      for (const [name, value] of [
+        ["TAVILY_API_KEY", saved.key],
+        ["TAVILY_API_BASE_URL", saved.url],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
@@ -92,7 +95,10 @@ describe("weak and local models still finish a run", () => {
     assert.deepEqual(degraded, [], "clarify and brief got their answers");
     const briefs = standin.requests().filter((request) => request.role === "brief" && request.schemaName === "ResearchQuestion" && request.toolNames.length > 0);
     assert.equal(briefs.length, 2, "the brief's tool call was asked twice");
-    assert.ok(run.custom.some((event) => (event as { type?: string }).type === "tool_failed"), "the spoiled search call was answered with its error");
+    assert.ok(
+      run.custom.some((event) => (event as { type?: string }).type === "tool_failed"),
+      "the spoiled search call was answered with its error",
+    );
   });
 
   test("tool calls written as text are made", async () => {

@@ -103,7 +103,18 @@ export class Engine {
 
   private logEntry(route: Route): LoggedRequest {
     this.seq += 1;
-    const entry: LoggedRequest = { seq: this.seq, time: Date.now(), route, role: "invalid", model: "", topic: "", toolNames: [], stream: false, status: 0, durationMs: 0 };
+    const entry: LoggedRequest = {
+      seq: this.seq,
+      time: Date.now(),
+      route,
+      role: "invalid",
+      model: "",
+      topic: "",
+      toolNames: [],
+      stream: false,
+      status: 0,
+      durationMs: 0,
+    };
     this.log.push(entry);
     if (this.log.length > LOG_LIMIT) this.log.shift();
     return entry;
@@ -194,7 +205,12 @@ export class Engine {
     if (signal.aborted) return { status: 499 };
     const fault = this.faults.next(faults.rate429, faults.rate500);
     if (!fault) return undefined;
-    protocol.sendError(res, fault.status, fault.message ?? FAULT_MESSAGES[fault.status] ?? `Stand-in fault ${fault.status}.`, fault.status === 429 ? "rate_limit_exceeded" : "standin_fault");
+    protocol.sendError(
+      res,
+      fault.status,
+      fault.message ?? FAULT_MESSAGES[fault.status] ?? `Stand-in fault ${fault.status}.`,
+      fault.status === 429 ? "rate_limit_exceeded" : "standin_fault",
+    );
     return { status: fault.status };
   }
 

@@ -92,10 +92,16 @@ describe("stand-in faults, latency and concurrency", () => {
     });
     const model = chatModel(standIn).bindTools([lookup]);
     assert.equal((await model.invoke("script content")).content, "scripted!");
-    assert.deepEqual((await model.invoke("script tools")).tool_calls?.map((call) => [call.name, call.args]), [["lookup", { term: "owl" }]]);
+    assert.deepEqual(
+      (await model.invoke("script tools")).tool_calls?.map((call) => [call.name, call.args]),
+      [["lookup", { term: "owl" }]],
+    );
     await assert.rejects(model.invoke("script failure"), /scripted outage/);
     assert.match((await model.invoke("anything else")).content as string, /anything else/);
-    assert.deepEqual(seen.map((request) => request.role), ["other", "other", "other", "other"]);
+    assert.deepEqual(
+      seen.map((request) => request.role),
+      ["other", "other", "other", "other"],
+    );
     assert.deepEqual(seen[0]!.toolNames, ["lookup"]);
     assert.equal(standIn.stats().byStatus["503"], 1);
   });

@@ -62,7 +62,10 @@ describe("stand-in HTTP surface", () => {
     assert.equal(stats.total, 2);
     assert.deepEqual(stats.byStatus, { 500: 1, 200: 1 });
     const logged = (await (await fetch(`${root}/_standin/requests`)).json()) as { topic: string }[];
-    assert.deepEqual(logged.map((entry) => entry.topic), ["x", "x"]);
+    assert.deepEqual(
+      logged.map((entry) => entry.topic),
+      ["x", "x"],
+    );
     const bad = await postJson(`${root}/_standin/config`, { unitz: 2 });
     assert.equal(bad.status, 400);
     assert.equal((await postJson(`${root}/_standin/reset`, {})).status, 200);

@@ -39,13 +39,17 @@ export const openAiProtocol: WireProtocol = {
     else sendJson(res, 200, completionBody(request, reply, usage));
   },
   sendError,
-  contextError: (limit, tokens) => `This model's maximum context length is ${limit} tokens. However, your messages resulted in ${tokens} tokens. Please reduce the length of the messages.`,
+  contextError: (limit, tokens) =>
+    `This model's maximum context length is ${limit} tokens. However, your messages resulted in ${tokens} tokens. Please reduce the length of the messages.`,
 };
 
 /** Text of Anthropic content: a string, or the text of its text blocks. */
 function anthropicText(content: unknown): string {
   if (typeof content === "string") return content;
-  return list(content).filter((block) => block.type === "text").map((block) => String(block.text ?? "")).join("\n");
+  return list(content)
+    .filter((block) => block.type === "text")
+    .map((block) => String(block.text ?? ""))
+    .join("\n");
 }
 
 function anthropicMessages(body: Json): Json[] {
@@ -59,7 +63,15 @@ function anthropicMessages(body: Json): Json[] {
       wire.push({
         role: "assistant",
         content: anthropicText(blocks) || null,
-        ...(calls.length > 0 ? { tool_calls: calls.map((call) => ({ id: String(call.id), type: "function", function: { name: String(call.name), arguments: JSON.stringify(call.input ?? {}) } })) } : {}),
+        ...(calls.length > 0
+          ? {
+              tool_calls: calls.map((call) => ({
+                id: String(call.id),
+                type: "function",
+                function: { name: String(call.name), arguments: JSON.stringify(call.input ?? {}) },
+              })),
+            }
+          : {}),
       });
       continue;
     }
@@ -101,7 +113,12 @@ export const anthropicProtocol: WireProtocol = {
   send(res, request, reply, usage) {
     const base = responseBase(request);
     const id = base.id.replace("chatcmpl-", "msg_");
-    const calls = wireToolCalls(request, reply).map((call) => ({ type: "tool_use", id: call.id.replace("call_", "toolu_"), name: call.function.name, input: JSON.parse(call.function.arguments) as Json }));
+    const calls = wireToolCalls(request, reply).map((call) => ({
+      type: "tool_use",
+      id: call.id.replace("call_", "toolu_"),
+      name: call.function.name,
+      input: JSON.parse(call.function.arguments) as Json,
+    }));
     const stopReason = finishReason(reply) === "tool_calls" ? "tool_use" : "end_turn";
     const message = { id, type: "message", role: "assistant", model: request.model, stop_sequence: null };
     if (!request.stream) {
@@ -110,7 +127,9 @@ export const anthropicProtocol: WireProtocol = {
       return;
     }
     res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" });
-    res.write(anthropicEvent("message_start", { message: { ...message, content: [], stop_reason: null, usage: { input_tokens: usage.prompt_tokens, output_tokens: 0 } } }));
+    res.write(
+      anthropicEvent("message_start", { message: { ...message, content: [], stop_reason: null, usage: { input_tokens: usage.prompt_tokens, output_tokens: 0 } } }),
+    );
     let index = 0;
     if (reply.content) {
       res.write(anthropicEvent("content_block_start", { index, content_block: { type: "text", text: "" } }));
@@ -121,7 +140,8 @@ export const anthropicProtocol: WireProtocol = {
     for (const call of calls) {
       res.write(anthropicEvent("content_block_start", { index, content_block: { ...call, input: {} } }));
       const json = JSON.stringify(call.input);
-      for (let at = 0; at < json.length; at += 16) res.write(anthropicEvent("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: json.slice(at, at + 16) } }));
+      for (let at = 0; at < json.length; at += 16)
+        res.write(anthropicEvent("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: json.slice(at, at + 16) } }));
       res.write(anthropicEvent("content_block_stop", { index }));
       index += 1;
     }
@@ -144,7 +164,11 @@ function ollamaMessages(body: Json): Json[] {
         const fn = (call.function ?? {}) as Json;
         const id = `call_ollama_${m}_${c}`;
         pending.push(id);
-        return { id, type: "function", function: { name: String(fn.name), arguments: typeof fn.arguments === "string" ? fn.arguments : JSON.stringify(fn.arguments ?? {}) } };
+        return {
+          id,
+          type: "function",
+          function: { name: String(fn.name), arguments: typeof fn.arguments === "string" ? fn.arguments : JSON.stringify(fn.arguments ?? {}) },
+        };
       });
       return { role: "assistant", content: message.content ?? null, ...(calls.length > 0 ? { tool_calls: calls } : {}) };
     }
@@ -156,7 +180,12 @@ function ollamaMessages(body: Json): Json[] {
 export const ollamaProtocol: WireProtocol = {
   toChatBody(raw) {
     const body = record(raw, "body");
-    const format = body.format === "json" ? { type: "json_object" } : body.format && typeof body.format === "object" ? { type: "json_schema", json_schema: { name: "format", schema: body.format } } : undefined;
+    const format =
+      body.format === "json"
+        ? { type: "json_object" }
+        : body.format && typeof body.format === "object"
+          ? { type: "json_schema", json_schema: { name: "format", schema: body.format } }
+          : undefined;
     const tools = list(body.tools);
     return {
       model: body.model,
@@ -168,7 +197,13 @@ export const ollamaProtocol: WireProtocol = {
     };
   },
   send(res, request, reply, usage) {
-    const line = (message: Json, done: boolean, extra: Json = {}) => ({ model: request.model, created_at: new Date(0).toISOString(), message: { role: "assistant", ...message }, done, ...extra });
+    const line = (message: Json, done: boolean, extra: Json = {}) => ({
+      model: request.model,
+      created_at: new Date(0).toISOString(),
+      message: { role: "assistant", ...message },
+      done,
+      ...extra,
+    });
     const toolCalls = reply.toolCalls.map((call) => ({ function: { name: call.name, arguments: call.args } }));
     const last = line(request.stream ? { content: "" } : { content: reply.content ?? "", ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) }, true, {
       done_reason: "stop",

@@ -34,10 +34,7 @@ const WireTool = z.object({
   }),
 });
 
-const WireToolChoice = z.union([
-  z.enum(["auto", "none", "required"]),
-  z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) }),
-]);
+const WireToolChoice = z.union([z.enum(["auto", "none", "required"]), z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) })]);
 
 const ResponseFormat = z.discriminatedUnion("type", [
   z.object({ type: z.literal("text") }),
@@ -64,7 +61,9 @@ export const ChatBody = z
     stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   })
   .refine(
-    (body) => typeof body.tool_choice !== "object" || (body.tools ?? []).some((tool) => tool.function.name === (body.tool_choice as { function: { name: string } }).function.name),
+    (body) =>
+      typeof body.tool_choice !== "object" ||
+      (body.tools ?? []).some((tool) => tool.function.name === (body.tool_choice as { function: { name: string } }).function.name),
     { message: "tool_choice names a function that is not in tools", path: ["tool_choice"] },
   );
 export type ChatBody = z.infer<typeof ChatBody>;
@@ -85,7 +84,10 @@ export function describeIssues(error: z.ZodError): string {
 function flatten(content: z.infer<typeof Content>): string {
   if (typeof content === "string") return content;
   if (!content) return "";
-  return content.map((part) => part.text ?? "").filter(Boolean).join("\n");
+  return content
+    .map((part) => part.text ?? "")
+    .filter(Boolean)
+    .join("\n");
 }
 
 function toMessage(wire: z.infer<typeof WireMessage>): ChatMessage {

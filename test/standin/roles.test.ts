@@ -30,19 +30,27 @@ describe("stand-in default roles", () => {
     const history: BaseMessage[] = [new SystemMessage("You are the lead researcher."), new HumanMessage(BRIEF)];
     const first = await model.invoke(history);
     const topics = first.tool_calls!.map((call) => call.args.research_topic as string);
-    assert.deepEqual(first.tool_calls!.map((call) => call.name), ["ConductResearch", "ConductResearch", "ConductResearch"]);
+    assert.deepEqual(
+      first.tool_calls!.map((call) => call.name),
+      ["ConductResearch", "ConductResearch", "ConductResearch"],
+    );
     assert.equal(new Set(topics).size, 3);
     for (const topic of topics) assert.match(topic, /^[A-Z][\w ,-]+: how do heat pumps perform in cold climates$/);
     history.push(first, ...first.tool_calls!.map((call) => new ToolMessage({ content: "notes", tool_call_id: call.id! })));
     const second = await model.invoke(history);
-    assert.deepEqual(second.tool_calls!.map((call) => call.name), ["ResearchComplete"]);
+    assert.deepEqual(
+      second.tool_calls!.map((call) => call.name),
+      ["ResearchComplete"],
+    );
     assert.deepEqual(second.tool_calls![0]!.args, {});
     assert.equal(standIn.stats().byRole.supervisor, 2);
   });
 
   it("supervisor: the units option sets the fan-out", async () => {
     standIn.configure({ units: 9 });
-    const reply = await chatModel(standIn).bindTools([conductResearch, researchComplete]).invoke([new HumanMessage(BRIEF)]);
+    const reply = await chatModel(standIn)
+      .bindTools([conductResearch, researchComplete])
+      .invoke([new HumanMessage(BRIEF)]);
     const topics = reply.tool_calls!.map((call) => call.args.research_topic as string);
     assert.equal(topics.length, 9);
     assert.equal(new Set(topics).size, 9);

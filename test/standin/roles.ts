@@ -67,7 +67,10 @@ function supervisor(request: ParsedRequest, config: ResolvedConfig): Reply {
   const rounds = request.messages.filter((message) => message.role === "assistant" && message.toolCalls.length > 0).length;
   if (rounds === 0 && config.units > 0) {
     const tool = findTool(request, "ConductResearch");
-    const brief = subjectOf(request.messages.map((message) => message.content), request.topic);
+    const brief = subjectOf(
+      request.messages.map((message) => message.content),
+      request.topic,
+    );
     const toolCalls = subTopics(brief, config.units).map((topic) => call(tool, "ConductResearch", { research_topic: topic }));
     return { content: null, toolCalls };
   }
@@ -89,12 +92,12 @@ export function searchQueries(topic: string, round: number): string[] {
 
 function researcher(request: ParsedRequest, config: ResolvedConfig): Reply {
   const tool = request.tools.find(hasQueries)!;
-  const callIds = new Set(
-    request.messages.flatMap((message) => message.toolCalls.filter((c) => c.name === tool.name).map((c) => c.id)),
-  );
+  const callIds = new Set(request.messages.flatMap((message) => message.toolCalls.filter((c) => c.name === tool.name).map((c) => c.id)));
   // A model that spoils its arguments (a quirk) tries a search again when told it failed.
   const retriesErrors = config.quirks.includes("bad_tool_args_once");
-  const answered = request.messages.filter((message) => message.role === "tool" && callIds.has(message.toolCallId ?? "") && !(retriesErrors && message.content.startsWith("Error"))).length;
+  const answered = request.messages.filter(
+    (message) => message.role === "tool" && callIds.has(message.toolCallId ?? "") && !(retriesErrors && message.content.startsWith("Error")),
+  ).length;
   if (answered < config.searchRounds) {
     return { content: null, toolCalls: [call(tool, tool.name, { queries: searchQueries(request.topic, answered) })] };
   }

@@ -57,7 +57,12 @@ export async function startFakeSearxng(): Promise<FakeSearxng> {
       corrections: [],
       infoboxes: [],
       suggestions: [`${query} explained`],
-      unresponsive_engines: down ? [["duckduckgo", "timeout"], ["brave", "too many requests"]] : [],
+      unresponsive_engines: down
+        ? [
+            ["duckduckgo", "timeout"],
+            ["brave", "too many requests"],
+          ]
+        : [],
     };
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
   });

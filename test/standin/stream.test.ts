@@ -31,7 +31,11 @@ describe("stand-in streaming", () => {
     const plain = await model.invoke(prompt);
     assert.equal(whole.content, plain.content);
     assert.ok(whole.usage_metadata && whole.usage_metadata.output_tokens > 0);
-    const tokens = (usage: { input_tokens: number; output_tokens: number; total_tokens: number } | undefined) => [usage?.input_tokens, usage?.output_tokens, usage?.total_tokens];
+    const tokens = (usage: { input_tokens: number; output_tokens: number; total_tokens: number } | undefined) => [
+      usage?.input_tokens,
+      usage?.output_tokens,
+      usage?.total_tokens,
+    ];
     assert.deepEqual(tokens(whole.usage_metadata), tokens(plain.usage_metadata));
     const stats = standIn.stats();
     assert.equal(stats.streamed, 1);
@@ -56,7 +60,9 @@ describe("stand-in streaming", () => {
         model: "gpt-4.1",
         stream: true,
         stream_options: { include_usage: true },
-        tools: [{ type: "function", function: { name: "web_search", parameters: { type: "object", properties: { queries: { type: "array", items: { type: "string" } } } } } }],
+        tools: [
+          { type: "function", function: { name: "web_search", parameters: { type: "object", properties: { queries: { type: "array", items: { type: "string" } } } } } },
+        ],
         messages: [{ role: "user", content: "Glacier retreat in the Alps" }],
       }),
     });

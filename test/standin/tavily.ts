@@ -22,7 +22,11 @@ const SearchBody = z.looseObject({
 export const LONG_PAGE_CHARACTERS = 2_400;
 
 export function slugOf(query: string): string {
-  const slug = query.toLowerCase().replace(/[^a-z0-9]+/g, "-").slice(0, 48).replace(/^-+|-+$/g, "");
+  const slug = query
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, 48)
+    .replace(/^-+|-+$/g, "");
   return slug || "query";
 }
 

@@ -7,18 +7,7 @@
 /** Ways of imitating a weak or local model (see quirks.ts). */
 export type Quirk = (typeof import("./quirks.js").QUIRKS)[number];
 
-export type Role =
-  | "clarify"
-  | "brief"
-  | "summary"
-  | "citation_check"
-  | "structured"
-  | "supervisor"
-  | "researcher"
-  | "writer"
-  | "other"
-  | "embeddings"
-  | "models";
+export type Role = "clarify" | "brief" | "summary" | "citation_check" | "structured" | "supervisor" | "researcher" | "writer" | "other" | "embeddings" | "models";
 
 export type JsonSchema = { [key: string]: unknown };
 
@@ -98,9 +87,7 @@ export interface ScriptedHang {
 export type ScriptedReply = ScriptedMessage | ScriptedFailure | ScriptedHang;
 
 /** Test hook: return a reply to script it, or undefined to fall back to the default roles. */
-export type Behaviour = (
-  request: ParsedRequest,
-) => ScriptedReply | undefined | Promise<ScriptedReply | undefined>;
+export type Behaviour = (request: ParsedRequest) => ScriptedReply | undefined | Promise<ScriptedReply | undefined>;
 
 export interface FaultOptions {
   /** Probability (0..1) that a model request gets a 429. */

@@ -32,7 +32,10 @@ export function numberedSources(messages: ChatMessage[]): NumberedSource[] {
 /** A brief/topic/question tag anywhere, else the first sentence of the first user message. */
 function titleOf(messages: ChatMessage[]): string {
   const firstUser = messages.find((message) => message.role === "user")?.content ?? "";
-  const subject = subjectOf(messages.map((message) => message.content), firstUser);
+  const subject = subjectOf(
+    messages.map((message) => message.content),
+    firstUser,
+  );
   return clip(firstSentence(subject), 90).replace(/\.+$/, "") || "Research report";
 }
 
@@ -50,7 +53,10 @@ function contentTexts(messages: ChatMessage[]): string[] {
 function sentencesFor(source: NumberedSource, byUrl: Map<string, Snippet[]>, spare: Snippet[], max: number): string[] {
   const own = byUrl.get(source.url) ?? [];
   const picked = own.length > 0 ? own : spare.splice(0, 1);
-  const quoted = picked.flatMap((snippet) => sentences(snippet.text)).slice(0, max).map(asSentence);
+  const quoted = picked
+    .flatMap((snippet) => sentences(snippet.text))
+    .slice(0, max)
+    .map(asSentence);
   return quoted.length > 0 ? quoted : [`The source "${source.title}" was gathered on this topic.`];
 }
 

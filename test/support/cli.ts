@@ -24,7 +24,10 @@ export type CliResult = { code: number | null; signal: NodeJS.Signals | null; st
 export type CliOptions = { env?: Record<string, string | undefined>; input?: string; cwd?: string };
 
 /** Starts the real CLI (compiled, as `npx fanout` runs it) as a child process. */
-export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult>; stderrLines: (predicate: (line: string) => boolean) => Promise<string> } {
+export function startCli(
+  args: string[],
+  options: CliOptions = {},
+): { child: ChildProcess; done: Promise<CliResult>; stderrLines: (predicate: (line: string) => boolean) => Promise<string> } {
   // Tests count the calls the stand-in sees, so the caches are on only where a test asks for them.
   const env: NodeJS.ProcessEnv = { FANOUT_CACHE: "false", FANOUT_SEARCH_CACHE_TTL_SECONDS: "0", ...process.env };
   for (const [key, value] of Object.entries(options.env ?? {})) {

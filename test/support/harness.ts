@@ -44,13 +44,16 @@ export async function runGraph(
     },
   };
   const record: RunRecord = { updates: [], custom: [], values: {} };
-  const stream = await graph.stream({ messages: [new HumanMessage(question)] }, {
-    ...config,
-    streamMode: ["updates", "custom"],
-    subgraphs: true,
-    recursionLimit: 500,
-    callbacks: options.callbacks,
-  });
+  const stream = await graph.stream(
+    { messages: [new HumanMessage(question)] },
+    {
+      ...config,
+      streamMode: ["updates", "custom"],
+      subgraphs: true,
+      recursionLimit: 500,
+      callbacks: options.callbacks,
+    },
+  );
   for await (const [namespace, mode, data] of stream as AsyncIterable<[string[], string, unknown]>) {
     if (mode === "custom") record.custom.push(data);
     else for (const node of Object.keys(data as object)) record.updates.push([...namespace.map((n) => n.split(":")[0]), node].join("/"));

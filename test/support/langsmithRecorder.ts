@@ -26,10 +26,18 @@ export async function startLangSmithRecorder() {
     };
     const now = new Date().toISOString();
     const route = `${req.method} ${url.pathname}`;
-    if (route === "GET /info") return json(200, { version: "0.0.0", instance_flags: { dataset_examples_multipart_enabled: true }, batch_ingest_config: { size_limit: 100, scale_up_nthreads_limit: 1, scale_up_qsize_trigger: 1000, scale_down_nempty_trigger: 4, size_limit_bytes: 20_971_520 } });
+    if (route === "GET /info")
+      return json(200, {
+        version: "0.0.0",
+        instance_flags: { dataset_examples_multipart_enabled: true },
+        batch_ingest_config: { size_limit: 100, scale_up_nthreads_limit: 1, scale_up_qsize_trigger: 1000, scale_down_nempty_trigger: 4, size_limit_bytes: 20_971_520 },
+      });
     if (route === "GET /datasets") {
       const name = url.searchParams.get("name");
-      return json(200, datasets.filter((dataset) => !name || dataset.name === name));
+      return json(
+        200,
+        datasets.filter((dataset) => !name || dataset.name === name),
+      );
     }
     if (route === "POST /datasets") {
       const dataset = { id: randomUUID(), created_at: now, modified_at: now, data_type: "kv", ...JSON.parse(body) };
@@ -56,7 +64,11 @@ export async function startLangSmithRecorder() {
       sessions.push(session);
       return json(200, session);
     }
-    if (route === "GET /sessions") return json(200, sessions.filter((session) => !url.searchParams.get("name") || session.name === url.searchParams.get("name")));
+    if (route === "GET /sessions")
+      return json(
+        200,
+        sessions.filter((session) => !url.searchParams.get("name") || session.name === url.searchParams.get("name")),
+      );
     return json(200, {});
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -85,5 +97,13 @@ async function multipartExamples(raw: Buffer, contentType: string, datasetId: st
   for (const [name, value] of form.entries()) parts.set(name, JSON.parse(typeof value === "string" ? value : await value.text()));
   return [...parts.keys()]
     .filter((name) => !name.includes("."))
-    .map((id) => ({ id, dataset_id: datasetId, created_at: now, modified_at: now, ...(parts.get(id) as object), inputs: parts.get(`${id}.inputs`), outputs: parts.get(`${id}.outputs`) }));
+    .map((id) => ({
+      id,
+      dataset_id: datasetId,
+      created_at: now,
+      modified_at: now,
+      ...(parts.get(id) as object),
+      inputs: parts.get(`${id}.inputs`),
+      outputs: parts.get(`${id}.outputs`),
+    }));
 }

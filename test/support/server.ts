@@ -25,7 +25,11 @@ export type ServerProcess = {
  * Runs a command in a process group of its own, so that stopping it stops
  * every process it started, and waits until `ready` answers.
  */
-export async function startServer(command: string, args: string[], options: { env: Record<string, string | undefined>; port: number; ready: string; timeoutMs?: number }): Promise<ServerProcess> {
+export async function startServer(
+  command: string,
+  args: string[],
+  options: { env: Record<string, string | undefined>; port: number; ready: string; timeoutMs?: number },
+): Promise<ServerProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const [key, value] of Object.entries(options.env)) {
     if (value === undefined) delete env[key];
@@ -54,7 +58,10 @@ export async function startServer(command: string, args: string[], options: { en
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode} before it was ready:\n${output}`);
-    const answered = await fetch(`${url}${options.ready}`).then((response) => response.ok, () => false);
+    const answered = await fetch(`${url}${options.ready}`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (answered) return server;
     if (Date.now() > deadline) {
       await server.stop();
@@ -67,5 +74,9 @@ export async function startServer(command: string, args: string[], options: { en
 /** `npm start` as it runs in production: the compiled server (run `npm run build` first). */
 export async function startFanoutServer(env: Record<string, string | undefined>): Promise<ServerProcess> {
   const port = await freePort();
-  return startServer(process.execPath, [path.join(ROOT, "dist/src/server/main.js")], { port, ready: "/health", env: { PORT: String(port), LANGSMITH_TRACING: undefined, ...env } });
+  return startServer(process.execPath, [path.join(ROOT, "dist/src/server/main.js")], {
+    port,
+    ready: "/health",
+    env: { PORT: String(port), LANGSMITH_TRACING: undefined, ...env },
+  });
 }

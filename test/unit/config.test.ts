@@ -1,12 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  ConfigurationError,
-  configurationFromEnv,
-  configurationFromPairs,
-  parseConfiguration,
-  readConfiguration,
-} from "../../src/config.js";
+import { ConfigurationError, configurationFromEnv, configurationFromPairs, parseConfiguration, readConfiguration } from "../../src/config.js";
 
 test("defaults keep Open Deep Research's names and values", () => {
   const configuration = parseConfiguration({});
@@ -25,12 +19,15 @@ test("string values from the CLI and env are coerced", () => {
 });
 
 test("an unknown key is an error naming the key", () => {
-  assert.throws(() => parseConfiguration({ max_concurent_units: 3 }), (error: Error) => {
-    assert.ok(error instanceof ConfigurationError);
-    assert.match(error.message, /max_concurent_units/);
-    assert.match(error.message, /max_concurrent_research_units/);
-    return true;
-  });
+  assert.throws(
+    () => parseConfiguration({ max_concurent_units: 3 }),
+    (error: Error) => {
+      assert.ok(error instanceof ConfigurationError);
+      assert.match(error.message, /max_concurent_units/);
+      assert.match(error.message, /max_concurrent_research_units/);
+      return true;
+    },
+  );
 });
 
 test("a bad value names the key and what it accepts", () => {
@@ -55,8 +52,14 @@ test("a bad FANOUT_ value names the environment variable, not --set", () => {
       return true;
     },
   );
-  assert.throws(() => configurationFromEnv({ FANOUT_SEARCH_API: "bing" }), /^ConfigurationError: bad value "bing" for FANOUT_SEARCH_API: expected tavily, searxng, local or none, or a list tried in order, e.g. tavily,searxng$/);
-  assert.throws(() => configurationFromEnv({ FANOUT_RESEARCH_MODEL: "sk-abcdefghijklmnopqrstuvwxyz" }), /bad value \(hidden: it looks like a secret\) for FANOUT_RESEARCH_MODEL/);
+  assert.throws(
+    () => configurationFromEnv({ FANOUT_SEARCH_API: "bing" }),
+    /^ConfigurationError: bad value "bing" for FANOUT_SEARCH_API: expected tavily, searxng, local or none, or a list tried in order, e.g. tavily,searxng$/,
+  );
+  assert.throws(
+    () => configurationFromEnv({ FANOUT_RESEARCH_MODEL: "sk-abcdefghijklmnopqrstuvwxyz" }),
+    /bad value \(hidden: it looks like a secret\) for FANOUT_RESEARCH_MODEL/,
+  );
 });
 
 test("--set pairs split on the first =", () => {

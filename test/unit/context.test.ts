@@ -17,7 +17,9 @@ test("context windows: known per model family, a setting wins, an unknown model 
 });
 
 test("providers' context-length errors are recognised, and the window they name is read", () => {
-  const openai = Object.assign(new Error("400 This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens."), { code: "context_length_exceeded" });
+  const openai = Object.assign(new Error("400 This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens."), {
+    code: "context_length_exceeded",
+  });
   assert.ok(isContextOverflow(openai));
   assert.equal(reportedContextTokens(openai), 8192);
   const anthropic = new Error("400 prompt is too long: 210000 tokens > 200000 maximum");
@@ -52,22 +54,42 @@ test("a conversation is fitted by cutting tool results, every call keeping its a
   ];
   const fitted = fitConversation(messages, 2_000);
   assert.ok(estimateMessages(fitted) <= 2_000, `${estimateMessages(fitted)} tokens`);
-  assert.deepEqual(fitted.map((m) => m.getType()), messages.map((m) => m.getType()));
-  assert.deepEqual(fitted.filter((m) => m.getType() === "tool").map((m) => (m as ToolMessage).tool_call_id), ["c1", "c2"]);
+  assert.deepEqual(
+    fitted.map((m) => m.getType()),
+    messages.map((m) => m.getType()),
+  );
+  assert.deepEqual(
+    fitted.filter((m) => m.getType() === "tool").map((m) => (m as ToolMessage).tool_call_id),
+    ["c1", "c2"],
+  );
   assert.equal((messages[2] as ToolMessage).content.length, 20_000, "the stored conversation is untouched");
 });
 
 test("a context-length error is retried with a smaller budget; other errors are not", async () => {
   const budgets: number[] = [];
-  const answer = await withinContext(10_000, async (budget) => {
-    budgets.push(budget);
-    if (budget > 3_000) throw new Error("This model's maximum context length is 6000 tokens.");
-    return "fits";
-  }, "test");
+  const answer = await withinContext(
+    10_000,
+    async (budget) => {
+      budgets.push(budget);
+      if (budget > 3_000) throw new Error("This model's maximum context length is 6000 tokens.");
+      return "fits";
+    },
+    "test",
+  );
   assert.equal(answer, "fits");
   assert.deepEqual(budgets, [10_000, 3_600, 2_160].slice(0, budgets.length));
   assert.ok(budgets.at(-1)! <= 3_000);
   let calls = 0;
-  await assert.rejects(withinContext(10_000, async () => { calls += 1; throw new Error("401 bad key"); }, "test"), /401/);
+  await assert.rejects(
+    withinContext(
+      10_000,
+      async () => {
+        calls += 1;
+        throw new Error("401 bad key");
+      },
+      "test",
+    ),
+    /401/,
+  );
   assert.equal(calls, 1);
 });

@@ -41,7 +41,10 @@ test("Studio can draw the whole graph, subgraphs expanded, with every routed edg
   ]) {
     assert.ok(edges.has(edge), `missing ${edge}; have:\n${[...edges].join("\n")}`);
   }
-  assert.ok([...edges].some((edge) => edge.startsWith("research_supervisor:supervisor_tools -> research_supervisor:research_unit")), "the Send fan-out is drawn");
+  assert.ok(
+    [...edges].some((edge) => edge.startsWith("research_supervisor:supervisor_tools -> research_supervisor:research_unit")),
+    "the Send fan-out is drawn",
+  );
 });
 
 test("every graph is compiled with its name, so traces name the subgraph runs", async () => {

@@ -23,7 +23,10 @@ function helpSection(title: string): string[] {
 function readmeCommands(): string[] {
   const block = /## Using the CLI\s+```\n([\s\S]*?)```/.exec(readme);
   assert.ok(block, "README has no command list under ## Using the CLI");
-  return block[1].trimEnd().split("\n").map((line) => line.trim());
+  return block[1]
+    .trimEnd()
+    .split("\n")
+    .map((line) => line.trim());
 }
 
 /** An option's flags as written, e.g. "-s, --set key=value" or "--json". */
@@ -44,7 +47,10 @@ function helpOptions(): FlagText[] {
 function readmeOptions(): FlagText[] {
   const table = /\| option \| meaning \|\n\| --- \| --- \|\n((?:\|.*\|\n)+)/.exec(readme);
   assert.ok(table, "README has no option table");
-  return table[1].trimEnd().split("\n").map((row) => parseFlags(/^\| `([^`]+)` \|/.exec(row)![1]));
+  return table[1]
+    .trimEnd()
+    .split("\n")
+    .map((row) => parseFlags(/^\| `([^`]+)` \|/.exec(row)![1]));
 }
 
 test("--help lists every option the parser accepts, with its short form, and no other", () => {
@@ -67,7 +73,10 @@ test("the README's option table is --help's options (less --help and --version)"
   const fromHelp = helpOptions()
     .filter((flag) => flag.long !== "help" && flag.long !== "version")
     .map((flag) => flag.text);
-  assert.deepEqual(readmeOptions().map((flag) => flag.text), fromHelp);
+  assert.deepEqual(
+    readmeOptions().map((flag) => flag.text),
+    fromHelp,
+  );
 });
 
 /** A command line with its parenthesised column list, if any, cut out: those are checked below. */

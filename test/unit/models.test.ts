@@ -68,7 +68,11 @@ test("an Anthropic or Ollama server that is not there fails at once, named, as O
       await assert.rejects(model.invoke("hello"), new RegExp(`cannot reach the model server at ${url} \\(connection refused\\)`), spec);
     }
   } finally {
-    for (const [name, value] of [["ANTHROPIC_API_KEY", saved.a], ["ANTHROPIC_BASE_URL", saved.b], ["OLLAMA_BASE_URL", saved.o]] as const) {
+    for (const [name, value] of [
+      ["ANTHROPIC_API_KEY", saved.a],
+      ["ANTHROPIC_BASE_URL", saved.b],
+      ["OLLAMA_BASE_URL", saved.o],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
@@ -77,12 +81,20 @@ test("an Anthropic or Ollama server that is not there fails at once, named, as O
 
 test("Azure and the OpenAI-compatible hosts build OpenAI clients at their own addresses", async () => {
   const { createChatModel, loadModelProviders } = await import("../../src/models.js");
-  const env = { AZURE_OPENAI_API_KEY: "azure-test-key", AZURE_OPENAI_API_INSTANCE_NAME: "fanout-test", AZURE_OPENAI_API_VERSION: "2024-10-21", GROQ_API_KEY: "gsk-test-key" };
+  const env = {
+    AZURE_OPENAI_API_KEY: "azure-test-key",
+    AZURE_OPENAI_API_INSTANCE_NAME: "fanout-test",
+    AZURE_OPENAI_API_VERSION: "2024-10-21",
+    GROQ_API_KEY: "gsk-test-key",
+  };
   const saved = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
   Object.assign(process.env, env);
   try {
     await loadModelProviders(["azure_openai:my-deployment", "groq:llama-3.1-8b-instant"]);
-    const azure = createChatModel("azure_openai:my-deployment", { maxTokens: 100, timeoutSeconds: 5 }) as unknown as { azureOpenAIApiDeploymentName: string; azureOpenAIEndpoint: string };
+    const azure = createChatModel("azure_openai:my-deployment", { maxTokens: 100, timeoutSeconds: 5 }) as unknown as {
+      azureOpenAIApiDeploymentName: string;
+      azureOpenAIEndpoint: string;
+    };
     assert.equal(azure.azureOpenAIApiDeploymentName, "my-deployment");
     assert.equal(azure.azureOpenAIEndpoint, "https://fanout-test.openai.azure.com");
     const groq = createChatModel("groq:llama-3.1-8b-instant", { maxTokens: 100, timeoutSeconds: 5 }) as unknown as { clientConfig: { baseURL: string }; model: string };

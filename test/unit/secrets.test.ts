@@ -41,10 +41,24 @@ describe("the checkpointer's serializer", () => {
     const checkpoint = emptyCheckpoint();
     checkpoint.channel_values = { messages: [new AIMessage(`the model said: Incorrect API key ${KEY}`)] };
     const saved = await saver.put(config, checkpoint, { source: "loop", step: 0, parents: {}, note: `key ${KEY}` } as never);
-    await saver.putWrites(saved, [["messages", new ToolMessage({ content: `Tavily error 401: invalid API key ${KEY}`, tool_call_id: "1" })], ["__error__", { message: `401 ${KEY}`, name: "Error" }]], "task-1");
+    await saver.putWrites(
+      saved,
+      [
+        ["messages", new ToolMessage({ content: `Tavily error 401: invalid API key ${KEY}`, tool_call_id: "1" })],
+        ["__error__", { message: `401 ${KEY}`, name: "Error" }],
+      ],
+      "task-1",
+    );
 
     const db = (saver as unknown as { db: { prepare(sql: string): { all(): Record<string, unknown>[] } } }).db;
-    const stored = ["checkpoints", "writes"].flatMap((table) => db.prepare(`SELECT * FROM ${table}`).all()).map((row) => Object.values(row).map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : String(v))).join(" ")).join("\n");
+    const stored = ["checkpoints", "writes"]
+      .flatMap((table) => db.prepare(`SELECT * FROM ${table}`).all())
+      .map((row) =>
+        Object.values(row)
+          .map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString("utf8") : String(v)))
+          .join(" "),
+      )
+      .join("\n");
     assert.ok(stored.includes("Incorrect API key") && stored.includes("Tavily error 401"), "the rows were read");
     assert.ok(!stored.includes(KEY), stored);
     assert.ok(stored.includes(REDACTED));

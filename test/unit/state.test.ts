@@ -5,8 +5,15 @@ import { mergeSources } from "../../src/state.js";
 test("sources merge by URL, keeping the first title and the order found", () => {
   const merged = mergeSources(
     [{ url: "u1", title: "First" }],
-    [{ url: "u2", title: "Second" }, { url: "u1", title: "Again" }, { url: "u2", title: "Dup" }],
+    [
+      { url: "u2", title: "Second" },
+      { url: "u1", title: "Again" },
+      { url: "u2", title: "Dup" },
+    ],
   );
-  assert.deepEqual(merged, [{ url: "u1", title: "First" }, { url: "u2", title: "Second" }]);
+  assert.deepEqual(merged, [
+    { url: "u1", title: "First" },
+    { url: "u2", title: "Second" },
+  ]);
   assert.deepEqual(mergeSources([], { url: "u3", title: "One" }), [{ url: "u3", title: "One" }]);
 });

@@ -45,9 +45,7 @@ export async function buildIndex(folder: string, options: { embedder?: Embedder;
   const db = openIndexDatabase(file);
   try {
     writeMeta(db, "folder", root);
-    const known = new Map(
-      (db.prepare("SELECT path, mtime_ms AS mtimeMs, size FROM files").all() as FileStat[]).map((row) => [row.path, row]),
-    );
+    const known = new Map((db.prepare("SELECT path, mtime_ms AS mtimeMs, size FROM files").all() as FileStat[]).map((row) => [row.path, row]));
     const present = new Set(stats.map((s) => s.path));
     const removed = [...known.keys()].filter((path) => !present.has(path));
     for (const path of removed) deleteFile(db, path);
@@ -98,7 +96,11 @@ function writeFile(db: Database.Database, stat: FileStat, read: ReadFile): void 
     deleteFile(db, stat.path);
     const title = "title" in read ? read.title : "";
     db.prepare("INSERT INTO files (path, mtime_ms, size, title, skipped) VALUES (?, ?, ?, ?, ?)").run(
-      stat.path, stat.mtimeMs, stat.size, title, "skipped" in read ? read.skipped : null,
+      stat.path,
+      stat.mtimeMs,
+      stat.size,
+      title,
+      "skipped" in read ? read.skipped : null,
     );
     if (!("chunks" in read)) return;
     const titleTerms = tokenize(title).join(" ");

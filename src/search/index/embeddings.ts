@@ -14,7 +14,8 @@ const BATCH_SIZE = 128;
 export function createEmbedder(spec: string, env: NodeJS.ProcessEnv = process.env): Embedder {
   const [provider, ...rest] = spec.split(":");
   const model = rest.join(":");
-  if (provider !== "openai" || !model) throw new ConfigurationError(`embedding_model "${spec}" is not supported; use openai:<model> (any OpenAI-compatible server via OPENAI_BASE_URL)`);
+  if (provider !== "openai" || !model)
+    throw new ConfigurationError(`embedding_model "${spec}" is not supported; use openai:<model> (any OpenAI-compatible server via OPENAI_BASE_URL)`);
   const baseURL = env.OPENAI_BASE_URL?.trim() || undefined;
   const apiKey = env.OPENAI_API_KEY?.trim() || (baseURL ? "not-needed" : undefined);
   if (!apiKey) throw new ConfigurationError("OPENAI_API_KEY is not set (needed for the embedding model); set it, or OPENAI_BASE_URL for a local server");

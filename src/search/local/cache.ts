@@ -72,7 +72,10 @@ async function refresh(root: string, state: FolderState): Promise<CorpusIndex> {
   }
   const entries = stats.map((s) => state.files.get(s.path)!);
   const documents = entries.map((entry) => entry.document).filter((d): d is PreparedDocument => !!d);
-  state.summary = summarise(documents.length, entries.flatMap((entry) => (entry.skipped ? [entry.skipped] : [])));
+  state.summary = summarise(
+    documents.length,
+    entries.flatMap((entry) => (entry.skipped ? [entry.skipped] : [])),
+  );
   state.index = documents.length > 0 ? new CorpusIndex(documents) : null;
   if (!state.index) throw new LocalCorpusError(root, "empty", { skipped: describeSkipped(state.summary) });
   return state.index;

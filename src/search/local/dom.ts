@@ -20,9 +20,7 @@ export function measureDom(root: Element): DomShape {
   return { elements, depth };
 }
 
-const BLOCK_TAGS = new Set(
-  "ADDRESS ARTICLE BLOCKQUOTE BR DD DIV DL DT FIGCAPTION FIGURE H1 H2 H3 H4 H5 H6 HR LI MAIN OL P PRE SECTION TABLE TD TH TR UL".split(" "),
-);
+const BLOCK_TAGS = new Set("ADDRESS ARTICLE BLOCKQUOTE BR DD DIV DL DT FIGCAPTION FIGURE H1 H2 H3 H4 H5 H6 HR LI MAIN OL P PRE SECTION TABLE TD TH TR UL".split(" "));
 
 /** Text of a subtree with a blank line around block elements. */
 export function plainText(root: Node): string {

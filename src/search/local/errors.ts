@@ -15,7 +15,8 @@ export class LocalCorpusError extends Error {
 
   /** `skipped` says why files were left out ("2 over 5 MB"), so an "empty" folder that is not empty says why. */
   constructor(path: string, problem: LocalCorpusProblem, options?: { cause?: unknown; skipped?: string }) {
-    const explanation = problem === "empty" && options?.skipped ? `the local corpus folder has no file that can be indexed (skipped: ${options.skipped})` : EXPLANATIONS[problem];
+    const explanation =
+      problem === "empty" && options?.skipped ? `the local corpus folder has no file that can be indexed (skipped: ${options.skipped})` : EXPLANATIONS[problem];
     super(`${explanation}: ${path || "(empty path)"}`, options);
     this.name = "LocalCorpusError";
     this.path = path;

@@ -41,7 +41,5 @@ function toHit(index: CorpusIndex, doc: number, passages: RankedPassage[]): Loca
 
 /** Adjacent passages read on; a gap is marked so the reader knows text was skipped. */
 function joinPassages(passages: readonly string[], ordinals: readonly number[]): string {
-  return ordinals
-    .map((ordinal, i) => (i > 0 && ordinal !== ordinals[i - 1] + 1 ? "[…]\n\n" : "") + passages[ordinal])
-    .join("\n\n");
+  return ordinals.map((ordinal, i) => (i > 0 && ordinal !== ordinals[i - 1] + 1 ? "[…]\n\n" : "") + passages[ordinal]).join("\n\n");
 }

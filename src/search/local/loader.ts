@@ -58,7 +58,8 @@ function decodeText(bytes: Buffer): string {
 }
 
 /** Windows-1252's characters for bytes 0x80-0x9f; its five unassigned bytes stay as they are. */
-const WINDOWS_1252_80_9F = "\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178";
+const WINDOWS_1252_80_9F =
+  "\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178";
 
 export async function convertDocument(path: string, source: string): Promise<SourceDocument | null> {
   const ext = extname(path).toLowerCase();

@@ -26,7 +26,10 @@ describe("postgres checkpointer", { skip }, () => {
       const { rows } = await client
         .query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1", [schema])
         .finally(() => client.end());
-      assert.deepEqual(rows.map((r) => r.table_name), ["checkpoint_blobs", "checkpoint_migrations", "checkpoint_writes", "checkpoints"]);
+      assert.deepEqual(
+        rows.map((r) => r.table_name),
+        ["checkpoint_blobs", "checkpoint_migrations", "checkpoint_writes", "checkpoints"],
+      );
     } finally {
       await opened.close();
       await opened.close();
@@ -40,7 +43,10 @@ describe("postgres checkpointer", { skip }, () => {
     const second = await openCheckpointer({ postgresUri, schema });
     try {
       const state = await twoStepGraph(second.saver).getState(threadConfig("persist"));
-      assert.deepEqual(state.values.messages.map((m: { content: unknown }) => m.content), ["plan", "write"]);
+      assert.deepEqual(
+        state.values.messages.map((m: { content: unknown }) => m.content),
+        ["plan", "write"],
+      );
       assert.equal(state.metadata?.step, 2);
     } finally {
       await second.close();
@@ -63,14 +69,20 @@ describe("postgres checkpointer", { skip }, () => {
     try {
       await writeThreeThreads(opened.saver);
       const threads = await listThreads(opened.saver);
-      assert.deepEqual(threads.map((t) => t.thread_id), ["nested", "b", "a"]);
+      assert.deepEqual(
+        threads.map((t) => t.thread_id),
+        ["nested", "b", "a"],
+      );
       assert.deepEqual(threads, await listThreadsViaList(opened.saver));
       assert.equal(threads[2].step, 2);
       assert.ok(threads[2].created_at < threads[2].updated_at);
 
       assert.equal(await deleteThread(opened.saver, "a"), true);
       assert.equal(await deleteThread(opened.saver, "a"), false);
-      assert.deepEqual((await listThreads(opened.saver)).map((t) => t.thread_id), ["nested", "b"]);
+      assert.deepEqual(
+        (await listThreads(opened.saver)).map((t) => t.thread_id),
+        ["nested", "b"],
+      );
     } finally {
       await opened.close();
       await dropSchema(postgresUri, threadsSchema);

@@ -42,7 +42,10 @@ describe("sqlite checkpointer", () => {
     const second = await openCheckpointer({ home });
     try {
       const state = await twoStepGraph(second.saver).getState(threadConfig("run-1"));
-      assert.deepEqual(state.values.messages.map((m: { content: unknown }) => m.content), ["plan", "write"]);
+      assert.deepEqual(
+        state.values.messages.map((m: { content: unknown }) => m.content),
+        ["plan", "write"],
+      );
       assert.deepEqual(state.next, []);
       assert.equal(state.metadata?.step, 2);
     } finally {
@@ -55,7 +58,10 @@ describe("sqlite checkpointer", () => {
     try {
       await writeThreeThreads(opened.saver);
       const threads = await listThreads(opened.saver);
-      assert.deepEqual(threads.map((t) => t.thread_id), ["nested", "b", "a"]);
+      assert.deepEqual(
+        threads.map((t) => t.thread_id),
+        ["nested", "b", "a"],
+      );
       assert.deepEqual(threads, await listThreadsViaList(opened.saver));
       const a = threads[2];
       assert.equal(a.step, 2);
@@ -65,7 +71,10 @@ describe("sqlite checkpointer", () => {
 
       assert.equal(await deleteThread(opened.saver, "nested"), true);
       assert.equal(await deleteThread(opened.saver, "nested"), false);
-      assert.deepEqual((await listThreads(opened.saver)).map((t) => t.thread_id), ["b", "a"]);
+      assert.deepEqual(
+        (await listThreads(opened.saver)).map((t) => t.thread_id),
+        ["b", "a"],
+      );
       assert.equal(await opened.saver.getTuple(threadConfig("nested")), undefined);
     } finally {
       await opened.close();

@@ -95,7 +95,9 @@ describe("clarification on a terminal", () => {
     assert.equal(code, 0, asked);
     assert.match(asked, /Mercury/);
     assert.match(report, /^# /);
-    const brief = standin().requests().filter((r) => r.role === "brief");
+    const brief = standin()
+      .requests()
+      .filter((r) => r.role === "brief");
     assert.equal(brief.length, 1);
     assert.match(brief[0].topic, /the planet closest to the Sun/);
   });
@@ -116,6 +118,11 @@ describe("clarification on a terminal", () => {
     const code = await onEmbeddedStore(() => main([AMBIGUOUS, "--quiet", ...LOCAL], io));
     assert.equal(code, 3, asked);
     assert.match(asked, /answer with: fanout --thread \S+ --answer/);
-    assert.ok(standin().requests().every((r) => r.role !== "brief"), "no research started without an answer");
+    assert.ok(
+      standin()
+        .requests()
+        .every((r) => r.role !== "brief"),
+      "no research started without an answer",
+    );
   });
 });

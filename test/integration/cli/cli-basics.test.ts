@@ -73,7 +73,7 @@ describe("fanout CLI basics", { concurrency: true }, () => {
         args: [QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${tooBig}`],
         pattern: new RegExp(`local corpus folder has no file that can be indexed \\(skipped: 1 over 5 MB\\): ${escapeRegExp(tooBig)}$`),
       },
-      { name: "--thread \"\"", args: [QUESTION, ...RESEARCH, "--thread", ""], pattern: /--thread is empty/ },
+      { name: '--thread ""', args: [QUESTION, ...RESEARCH, "--thread", ""], pattern: /--thread is empty/ },
       { name: "a thread id with a newline", args: [QUESTION, ...RESEARCH, "--thread", "a\nb"], pattern: /thread id "a\\nb" has a control character/ },
       {
         name: "a bad FANOUT_ environment value",
@@ -109,7 +109,10 @@ describe("fanout CLI basics", { concurrency: true }, () => {
     assert.match(lines[0], /^thread: [0-9a-f-]{36}$/);
     // eslint-disable-next-line no-control-regex -- ESC is exactly what must not appear
     assert.doesNotMatch(result.stderr, /\x1b/, "no terminal escapes when stderr is not a TTY");
-    assert.ok(lines.slice(1).every((line) => /^\[\d\d:\d\d\] \S/.test(line)), `timestamped progress lines:\n${result.stderr}`);
+    assert.ok(
+      lines.slice(1).every((line) => /^\[\d\d:\d\d\] \S/.test(line)),
+      `timestamped progress lines:\n${result.stderr}`,
+    );
     assert.match(lines[1], /^\[\d\d:\d\d\] local corpus: 10 files indexed$/, "what the corpus holds comes first");
     assert.ok(lines.some((l) => / stage: researching$/.test(l)));
     assert.ok(lines.some((l) => / stage: writing report$/.test(l)));
@@ -166,7 +169,11 @@ describe("fanout CLI basics", { concurrency: true }, () => {
     const [failure, hint] = result.stderr.trimEnd().split("\n").slice(-2);
     assert.match(failure, /^fanout: the run failed: 400 stand-in refuses$/);
     assert.match(hint, /^the work so far is saved; resume with: fanout --thread [0-9a-f-]{36}$/);
-    assert.deepEqual(standin.requests().map((r) => `${r.role}:${r.status}`), ["brief:400"], "a failed brief is not replaced by the question");
+    assert.deepEqual(
+      standin.requests().map((r) => `${r.role}:${r.status}`),
+      ["brief:400"],
+      "a failed brief is not replaced by the question",
+    );
 
     // The model recovers: the resume starts at the brief.
     const thread = /--thread ([0-9a-f-]{36})/.exec(hint)![1];
@@ -174,7 +181,14 @@ describe("fanout CLI basics", { concurrency: true }, () => {
     const resumed = await runCli(["--thread", thread], { env });
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.match(resumed.stdout, /^# /);
-    assert.deepEqual(standin.requests().filter((r) => r.role === "brief").map((r) => r.status), [400, 200], "the brief was written on resume");
+    assert.deepEqual(
+      standin
+        .requests()
+        .filter((r) => r.role === "brief")
+        .map((r) => r.status),
+      [400, 200],
+      "the brief was written on resume",
+    );
     assert.notEqual(standin.requests().find((r) => r.role === "supervisor")?.topic, QUESTION, "the supervisor got the model's brief");
   });
 });

@@ -44,7 +44,11 @@ for (const store of stores()) {
 
       const again = standin.requests().slice(before.length);
       const redone = again.filter((r) => finishedTopics.has(r.topic));
-      assert.deepEqual(redone.map((r) => `${r.role}:${r.topic}`), [], "no model call of a finished unit was made again");
+      assert.deepEqual(
+        redone.map((r) => `${r.role}:${r.topic}`),
+        [],
+        "no model call of a finished unit was made again",
+      );
       const resumedTopics = new Set(again.filter((r) => r.role === "researcher").map((r) => r.topic));
       assert.equal(resumedTopics.size, 2, "the two unfinished units ran on resume");
       const result = JSON.parse(resumed.stdout) as { report: string; counts: { units: number } };

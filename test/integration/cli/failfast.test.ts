@@ -94,7 +94,11 @@ describe("failing fast, and saying where", { concurrency: true }, () => {
     assert.match(stopped.stderr, /stopping after the steps in flight/);
     assert.ok(stopped.stderr.endsWith(`resume with: fanout --thread ${thread}\n`), stopped.stderr);
     await waitFor(() => standin.stats().inFlight === 0, "the hung call to end");
-    assert.deepEqual(standin.requests().map((r) => `${r.role}:${r.status}`), ["brief:499"], "the hung call was cut off");
+    assert.deepEqual(
+      standin.requests().map((r) => `${r.role}:${r.status}`),
+      ["brief:499"],
+      "the hung call was cut off",
+    );
 
     standin.configure({ behaviour: undefined });
     const resumed = await runCli(["--thread", thread], { env: runEnv });
@@ -103,16 +107,26 @@ describe("failing fast, and saying where", { concurrency: true }, () => {
   });
 
   test("clarify_with_user does not skip its question when the model fails: the run fails, resumable", { timeout: 90_000 }, async (t) => {
-    const standin: StandIn = await startStandIn({ latencyMs: 2, units: 2, behaviour: (request) => (request.role === "clarify" ? { status: 503, message: "overloaded" } : undefined) });
+    const standin: StandIn = await startStandIn({
+      latencyMs: 2,
+      units: 2,
+      behaviour: (request) => (request.role === "clarify" ? { status: 503, message: "overloaded" } : undefined),
+    });
     t.after(() => standin.close());
     const thread = `clarify-down-${Date.now()}`;
-    const result = await runCli(["--thread", thread, QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${CORPUS}`], { env: { ...env(), OPENAI_BASE_URL: standin.url } });
+    const result = await runCli(["--thread", thread, QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${CORPUS}`], {
+      env: { ...env(), OPENAI_BASE_URL: standin.url },
+    });
     assertFailedResumable(result, thread, /the run failed: .*overloaded/);
     assert.equal(standin.requests().filter((r) => r.role === "brief").length, 0, "no brief was written from a failed clarification");
   });
 
   test("unusable structured replies in scoping degrade visibly: no question asked, the user's words as the brief", { timeout: 90_000 }, async (t) => {
-    const standin: StandIn = await startStandIn({ latencyMs: 2, units: 2, behaviour: (request) => (request.role === "clarify" || request.role === "brief" ? { content: "I would rather not say." } : undefined) });
+    const standin: StandIn = await startStandIn({
+      latencyMs: 2,
+      units: 2,
+      behaviour: (request) => (request.role === "clarify" || request.role === "brief" ? { content: "I would rather not say." } : undefined),
+    });
     t.after(() => standin.close());
     const result = await runCli([QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${CORPUS}`], { env: { ...env(), OPENAI_BASE_URL: standin.url } });
     assert.equal(result.code, 0, result.stderr);

@@ -27,7 +27,10 @@ function assertReportPage(html: string): void {
   assert.match(html, /<nav class="toc"[\s\S]*<a href="#sources">Sources<\/a>/);
   const sources = [...html.matchAll(/<li id="source-(\d+)" value="\d+"><a href="([^"]+)">/g)];
   assert.ok(sources.length > 0, "numbered sources that are links");
-  assert.deepEqual(sources.map((match) => Number(match[1])), sources.map((_, index) => index + 1));
+  assert.deepEqual(
+    sources.map((match) => Number(match[1])),
+    sources.map((_, index) => index + 1),
+  );
   for (const [, , href] of sources) assert.match(href, /^file:\/\//);
   const citations = [...html.matchAll(/<sup class="cite"><a href="#source-(\d+)">/g)].map((match) => Number(match[1]));
   assert.ok(citations.length > 0, "citations link to their source");
@@ -89,9 +92,22 @@ describe("report formats", { concurrency: true }, () => {
 
     const all = await runCli(["export", "--format", "drb"], { env });
     assert.equal(all.code, 0, all.stderr);
-    const lines = all.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { id: unknown; prompt: string; article: string });
-    assert.deepEqual(lines.map((line) => Object.keys(line)), [["id", "prompt", "article"], ["id", "prompt", "article"]]);
-    assert.deepEqual(lines.map((line) => line.prompt), [QUESTION, "What is a honeybee waggle dance?"], "oldest first");
+    const lines = all.stdout
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { id: unknown; prompt: string; article: string });
+    assert.deepEqual(
+      lines.map((line) => Object.keys(line)),
+      [
+        ["id", "prompt", "article"],
+        ["id", "prompt", "article"],
+      ],
+    );
+    assert.deepEqual(
+      lines.map((line) => line.prompt),
+      [QUESTION, "What is a honeybee waggle dance?"],
+      "oldest first",
+    );
     assert.equal(lines[0].id, 12, "an all-digit thread id is the bench's numeric task id");
     assert.equal(lines[1].id, threadOf(other.stderr));
     assert.equal(lines[0].article, numbered.stdout);
@@ -108,7 +124,9 @@ describe("report formats", { concurrency: true }, () => {
     assertUsageError(await runCli([QUESTION, "--format", "docx"], { env }), /--format "docx" is not one of md, html, json, pdf/);
     assertUsageError(await runCli([QUESTION, "--format", "pdf"], { env }), /--format pdf writes a file: add --out FILE\.pdf/);
     assertUsageError(await runCli([QUESTION, "--json", "--format", "html"], { env }), /with --format html add --out FILE/);
-    const noBrowser = await runCli([QUESTION, "--format", "pdf", "--out", path.join(tmpdir(), "r.pdf")], { env: { ...env, PATH: mkdtempSync(path.join(tmpdir(), "fanout-no-browser-")), CHROME_PATH: undefined } });
+    const noBrowser = await runCli([QUESTION, "--format", "pdf", "--out", path.join(tmpdir(), "r.pdf")], {
+      env: { ...env, PATH: mkdtempSync(path.join(tmpdir(), "fanout-no-browser-")), CHROME_PATH: undefined },
+    });
     assertUsageError(noBrowser, /needs a headless Chromium and none was found .*apt-get install chromium/);
   });
 });

@@ -37,7 +37,10 @@ describe("fanout index", () => {
     assert.match(again.stdout, /; 0 read \(\d+ unchanged, 0 removed\); \d+ chunks, 0 embedded with openai:text-embedding-3-small/);
 
     const before = standin.stats().embeddings;
-    const run = await runCli(["How does tidal power generate electricity?", "--set", "search_api=local", "--set", `local_corpus_path=${folder}`, "--set", "allow_clarification=false"], { env });
+    const run = await runCli(
+      ["How does tidal power generate electricity?", "--set", "search_api=local", "--set", `local_corpus_path=${folder}`, "--set", "allow_clarification=false"],
+      { env },
+    );
     assert.equal(run.code, 0, run.stderr);
     // Each query's embedding is asked of the index's model: the index answered the searches.
     assert.ok(standin.stats().embeddings > before);

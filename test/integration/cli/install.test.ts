@@ -40,7 +40,15 @@ describe("the fanout command outside the checkout", () => {
     cpSync(CORPUS, path.join(elsewhere, "corpus"), { recursive: true });
     const standin = await startStandIn({ latencyMs: 2, units: 1 });
     t.after(() => standin.close());
-    const research = ["How does tidal power generate electricity?", "--set", "search_api=local", "--set", "local_corpus_path=./corpus", "--set", "allow_clarification=false"];
+    const research = [
+      "How does tidal power generate electricity?",
+      "--set",
+      "search_api=local",
+      "--set",
+      "local_corpus_path=./corpus",
+      "--set",
+      "allow_clarification=false",
+    ];
     const result = await run(fanout, research, { cwd: elsewhere, env: { ...env, OPENAI_BASE_URL: standin.url, OPENAI_API_KEY: TEST_KEY } });
     assertReport(result.stdout);
     const cited = listedSources(result.stdout);

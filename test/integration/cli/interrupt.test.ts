@@ -54,7 +54,11 @@ describe("interrupting a run (SIGINT / SIGTERM)", { concurrency: true }, () => {
 
           // The drain let the two hung calls finish rather than cutting them off.
           const before = standin.requests();
-          assert.deepEqual(before.filter((r) => r.status !== 200), [], "no request was cut off");
+          assert.deepEqual(
+            before.filter((r) => r.status !== 200),
+            [],
+            "no request was cut off",
+          );
           const finished = new Set(before.filter((r) => r.role === "writer").map((r) => r.topic));
           assert.equal(finished.size, 1, "one unit was compressed before the signal");
           const [freeTopic] = finished;
@@ -66,7 +70,11 @@ describe("interrupting a run (SIGINT / SIGTERM)", { concurrency: true }, () => {
           assertReport(resumed.stdout);
 
           const again = standin.requests().slice(before.length);
-          assert.deepEqual(again.filter((r) => r.role === "brief" || finished.has(r.topic)).map((r) => `${r.role}:${r.topic}`), [], "the brief and the finished unit were not redone");
+          assert.deepEqual(
+            again.filter((r) => r.role === "brief" || finished.has(r.topic)).map((r) => `${r.role}:${r.topic}`),
+            [],
+            "the brief and the finished unit were not redone",
+          );
           // Each slow unit makes as many researcher calls in total as the free one did: the call that
           // finished during the drain was saved, so the resume made only the rest.
           const researcherCalls = (list: typeof before, topic: string) => list.filter((r) => r.role === "researcher" && r.topic === topic).length;
@@ -77,7 +85,11 @@ describe("interrupting a run (SIGINT / SIGTERM)", { concurrency: true }, () => {
             assert.equal(researcherCalls(before, topic), 1, `${topic}: its first call finished before the exit`);
             assert.equal(researcherCalls(before, topic) + researcherCalls(again, topic), perUnit, `${topic}: no researcher call repeated`);
           }
-          assert.deepEqual(new Set(again.filter((r) => r.role === "writer" && SLOW.test(r.topic)).map((r) => r.topic)), new Set(slowTopics), "the slow units were compressed on resume");
+          assert.deepEqual(
+            new Set(again.filter((r) => r.role === "writer" && SLOW.test(r.topic)).map((r) => r.topic)),
+            new Set(slowTopics),
+            "the slow units were compressed on resume",
+          );
         });
       }
     });

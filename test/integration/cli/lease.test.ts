@@ -115,7 +115,11 @@ describe("one runner per thread", { concurrency: true }, () => {
         assert.equal(resumed.code, 0, resumed.stderr);
         assert.match(resumed.stderr, new RegExp(`resuming thread ${thread}: 1 research unit already finished`));
         const again = standin.requests().slice(before.length);
-        assert.deepEqual(again.filter((request) => request.topic === finishedTopic).map((request) => request.role), [], "the finished unit was not redone");
+        assert.deepEqual(
+          again.filter((request) => request.topic === finishedTopic).map((request) => request.role),
+          [],
+          "the finished unit was not redone",
+        );
         assert.equal(new Set(again.filter((request) => request.role === "researcher").map((request) => request.topic)).size, 1, "only the unfinished unit ran");
         assert.equal(again.filter((request) => request.role === "brief").length, 0, "the brief was not redone");
 

@@ -10,7 +10,16 @@ import { embeddedEnv, RESEARCH, TEST_KEY } from "./common.js";
 
 const QUESTION = "How does tidal power generate electricity?";
 
-type Usage = { model_calls: number; cached_calls: number; failed_calls: number; input_tokens: number; output_tokens: number; cost_usd: number | null; units_started: number; units_finished: number };
+type Usage = {
+  model_calls: number;
+  cached_calls: number;
+  failed_calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number | null;
+  units_started: number;
+  units_finished: number;
+};
 
 describe("limits in the CLI", { concurrency: true }, () => {
   test("--json carries the run's own usage: calls, tokens as the provider counted them, cost, units", { timeout: 90_000 }, async (t) => {
@@ -48,7 +57,11 @@ describe("limits in the CLI", { concurrency: true }, () => {
   });
 
   test("a model provider that keeps failing opens its breaker: the run fails fast, resumable, saying why", { timeout: 90_000 }, async (t) => {
-    const standin: StandIn = await startStandIn({ latencyMs: 2, units: 2, behaviour: (request) => (request.role === "brief" ? { status: 500, message: "upstream exploded" } : undefined) });
+    const standin: StandIn = await startStandIn({
+      latencyMs: 2,
+      units: 2,
+      behaviour: (request) => (request.role === "brief" ? { status: 500, message: "upstream exploded" } : undefined),
+    });
     t.after(() => standin.close());
     const thread = `breaker-${Date.now()}`;
     const env = { ...embeddedEnv(), OPENAI_API_KEY: TEST_KEY, OPENAI_BASE_URL: standin.url };

@@ -76,7 +76,11 @@ describe("run outcomes", { concurrency: true }, () => {
     assert.equal(resumed.code, 0, resumed.stderr);
     assertReport(resumed.stdout);
     const again = standin.requests().slice(before.length);
-    assert.deepEqual(again.map((r) => (isReportWriter(r) ? "report writer" : r.role)), ["report writer"], "only the writer ran again");
+    assert.deepEqual(
+      again.map((r) => (isReportWriter(r) ? "report writer" : r.role)),
+      ["report writer"],
+      "only the writer ran again",
+    );
   });
 
   test("every search failing finishes partial: exit 4, the cause on stderr and at the top of the report", async (t) => {
@@ -121,7 +125,13 @@ describe("run outcomes", { concurrency: true }, () => {
       const result = await runCli([QUESTION, ...RESEARCH, "--json"], { env });
       assert.equal(result.code, 1, result.stderr);
       const json = parse(result.stdout);
-      assert.deepEqual(json, { thread_id: json.thread_id, status: "failed", reason: "400 writer refuses", resume: `fanout --thread ${json.thread_id}`, usage: json.usage });
+      assert.deepEqual(json, {
+        thread_id: json.thread_id,
+        status: "failed",
+        reason: "400 writer refuses",
+        resume: `fanout --thread ${json.thread_id}`,
+        usage: json.usage,
+      });
       // What the failed run spent is reported too; the 400 was not retried.
       assert.equal(json.usage?.failed_calls, 1);
     });
@@ -150,7 +160,12 @@ describe("run outcomes", { concurrency: true }, () => {
       const result = await run.done;
       assert.equal(result.code, 130, result.stderr);
       const json = parse(result.stdout);
-      assert.deepEqual(json, { thread_id: json.thread_id, status: "interrupted", reason: "stopped by a signal (Ctrl-C or SIGTERM)", resume: `fanout --thread ${json.thread_id}` });
+      assert.deepEqual(json, {
+        thread_id: json.thread_id,
+        status: "interrupted",
+        reason: "stopped by a signal (Ctrl-C or SIGTERM)",
+        resume: `fanout --thread ${json.thread_id}`,
+      });
     });
   });
 });

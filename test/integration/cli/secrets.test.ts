@@ -114,18 +114,27 @@ describe("API keys never reach output or the store", { concurrency: true }, () =
           latencyMs: 2,
           units: 2,
           // A researcher's second turn (after its search) is refused, echoing the key.
-          behaviour: (request) => (request.role === "researcher" && request.messages.some((m) => m.role === "tool") ? { status: 401, message: "Incorrect API key provided", echoKey: true } : undefined),
+          behaviour: (request) =>
+            request.role === "researcher" && request.messages.some((m) => m.role === "tool")
+              ? { status: 401, message: "Incorrect API key provided", echoKey: true }
+              : undefined,
         });
         try {
           echoing.tavily.rejectKeys();
           const echoEnv = { ...env, OPENAI_BASE_URL: echoing.url, TAVILY_API_BASE_URL: echoing.tavilyUrl };
-          const tavilyRun = await runCli(["--thread", `${thread}-echo`, "How does tidal power generate electricity?", "--set", "search_api=tavily", "--set", "allow_clarification=false"], { env: echoEnv });
+          const tavilyRun = await runCli(
+            ["--thread", `${thread}-echo`, "How does tidal power generate electricity?", "--set", "search_api=tavily", "--set", "allow_clarification=false"],
+            { env: echoEnv },
+          );
           results.push(tavilyRun);
           // Every search was refused, so the report is partial (exit 4), and says why without the key.
           assert.equal(tavilyRun.code, 4, tavilyRun.stderr);
           assert.match(tavilyRun.stderr, /tool web_search failed/);
           assert.match(tavilyRun.stderr, /partial report: every search failed: Tavily error 401: .*\[redacted\]/);
-          assert.ok(echoing.tavily.calls().length > 0 && echoing.tavily.calls().every((call) => call.status === 401 && call.apiKey === tavilyKey), "Tavily was sent the key and refused it");
+          assert.ok(
+            echoing.tavily.calls().length > 0 && echoing.tavily.calls().every((call) => call.status === 401 && call.apiKey === tavilyKey),
+            "Tavily was sent the key and refused it",
+          );
           assert.ok((echoing.stats().byStatus["401"] ?? 0) > 0, "the model refused some calls, echoing the key");
 
           // Every model call refused: the run fails and says why.

@@ -61,7 +61,10 @@ describe("thread status from what is stored", { concurrency: 1 }, () => {
           await assert.rejects(graph.invoke({ messages: [new HumanMessage(QUESTION)] }, config), /killed before the checkpoint/);
         } finally {
           await opened.close();
-          for (const [name, value] of [["OPENAI_BASE_URL", saved.url], ["OPENAI_API_KEY", saved.key]] as const) {
+          for (const [name, value] of [
+            ["OPENAI_BASE_URL", saved.url],
+            ["OPENAI_API_KEY", saved.key],
+          ] as const) {
             if (value === undefined) delete process.env[name];
             else process.env[name] = value;
           }
@@ -81,7 +84,14 @@ describe("thread status from what is stored", { concurrency: 1 }, () => {
         const before = standin.requests().length;
         const resumed = await runCli(["--thread", thread], { env });
         assert.equal(resumed.code, 0, resumed.stderr);
-        assert.deepEqual(standin.requests().slice(before).map((r) => r.role), ["writer"], "only the report was left to write");
+        assert.deepEqual(
+          standin
+            .requests()
+            .slice(before)
+            .map((r) => r.role),
+          ["writer"],
+          "only the report was left to write",
+        );
         const after = await runCli(["show", thread], { env });
         assert.match(after.stdout, /^status:   done$/m);
       });
@@ -91,7 +101,8 @@ describe("thread status from what is stored", { concurrency: 1 }, () => {
         const standin = await startStandIn({
           latencyMs: 2,
           units: 4,
-          behaviour: (request) => (request.role === "supervisor" && request.messages.some((m) => m.role === "tool") ? { status: 400, message: "supervisor refuses" } : undefined),
+          behaviour: (request) =>
+            request.role === "supervisor" && request.messages.some((m) => m.role === "tool") ? { status: 400, message: "supervisor refuses" } : undefined,
         });
         t.after(() => standin.close());
         const env = { ...store.env, OPENAI_BASE_URL: standin.url, OPENAI_API_KEY: TEST_KEY };

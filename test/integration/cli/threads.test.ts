@@ -40,7 +40,9 @@ describe("fanout threads / show / prune", { concurrency: true }, () => {
           assert.equal(json.code, 0, json.stderr);
           const listed = JSON.parse(json.stdout) as ThreadJson[];
           assert.deepEqual(
-            listed.map((t) => ({ id: t.thread_id, status: t.status, question: t.question, units: t.units_done, pending: t.pending })).sort((a, b) => a.id.localeCompare(b.id)),
+            listed
+              .map((t) => ({ id: t.thread_id, status: t.status, question: t.question, units: t.units_done, pending: t.pending }))
+              .sort((a, b) => a.id.localeCompare(b.id)),
             runs.map((run) => ({ id: run.id, status: "done", question: run.question, units: 2, pending: [] })).sort((a, b) => a.id.localeCompare(b.id)),
           );
           for (const thread of listed) assert.ok(Date.parse(thread.started) <= Date.parse(thread.updated), "started ≤ updated");
@@ -70,10 +72,7 @@ describe("fanout threads / show / prune", { concurrency: true }, () => {
         test("a question for an existing thread, or no question for an unknown one, exits 2 with advice", async () => {
           const [run] = runs;
           const requestsBefore = standin.stats().total;
-          const [again, unknown] = await Promise.all([
-            cli(["--thread", run.id, "Another question?", ...RESEARCH]),
-            cli(["--thread", `nothing-here-${stamp}`]),
-          ]);
+          const [again, unknown] = await Promise.all([cli(["--thread", run.id, "Another question?", ...RESEARCH]), cli(["--thread", `nothing-here-${stamp}`])]);
           assertUsageError(again, new RegExp(`thread ${run.id} already exists; resume it with: fanout --thread ${run.id} \\(without a question\\)`));
           assertUsageError(unknown, new RegExp(`no thread nothing-here-${stamp}; start one with: fanout --thread nothing-here-${stamp} "<question>"`));
           assert.equal(standin.stats().total, requestsBefore, "no model request was made");
@@ -89,7 +88,10 @@ describe("fanout threads / show / prune", { concurrency: true }, () => {
         // A day's cutoff keeps the fresh run.
         const [left, kept] = await Promise.all([cli(["threads", "--json"]), cli(["prune", "--older-than", "1d"])]);
         // Only the second run is left: the refused commands of the test above created nothing either.
-        assert.deepEqual((JSON.parse(left.stdout) as ThreadJson[]).map((t) => t.thread_id), [second.id]);
+        assert.deepEqual(
+          (JSON.parse(left.stdout) as ThreadJson[]).map((t) => t.thread_id),
+          [second.id],
+        );
         assert.match(kept.stderr, /^deleted 0 threads not updated since /);
         const rest = await cli(["prune", "--older-than", "0s"]);
         assert.equal(rest.code, 0, rest.stderr);

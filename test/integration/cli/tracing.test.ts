@@ -80,47 +80,57 @@ describe("tracing to LangSmith", { concurrency: true }, () => {
     ["that answers", answeringLangSmith, true],
   ];
   for (const [name, start, reachable] of cases) {
-    test(`a LangSmith ${name}: the run finishes and the process exits${reachable ? "; the traces arrive" : ", saying once that traces were not sent"}`, { timeout: 150_000 }, async (t) => {
-      const langsmith = await start();
-      // A researcher's second turn is refused with an error that echoes the key: traces record errors.
-      const standin: StandIn = await startStandIn({
-        latencyMs: 2,
-        units: 2,
-        behaviour: (request) => (request.role === "researcher" && request.messages.some((m) => m.role === "tool") ? { status: 401, message: "Incorrect API key provided", echoKey: true } : undefined),
-      });
-      t.after(async () => {
-        await standin.close();
-        await langsmith.close();
-      });
-      const langsmithKey = `lsv2_pt_canary${randomBytes(12).toString("hex")}`;
-      const openaiKey = `sk-canary-${randomBytes(12).toString("hex")}`;
-      const run = startCli([QUESTION, ...RESEARCH], {
-        env: {
-          ...embeddedEnv(),
-          OPENAI_BASE_URL: standin.url,
-          OPENAI_API_KEY: openaiKey,
-          LANGSMITH_TRACING: "true",
-          LANGSMITH_ENDPOINT: langsmith.url,
-          LANGSMITH_API_KEY: langsmithKey,
-        },
-      });
-      t.after(() => run.child.kill("SIGKILL"));
-      const result = await run.done;
-      assert.equal(result.code, 0, result.stderr);
-      assertReport(result.stdout);
-      for (const key of [langsmithKey, openaiKey]) assert.ok(!`${result.stdout}${result.stderr}`.includes(key), "no key is shown");
-      const warnings = result.stderr.split("\n").filter((line) => WARNING.test(line));
-      if (reachable) {
-        assert.deepEqual(warnings, []);
-        assert.ok(langsmith.requests.some((request) => /^POST \/runs/.test(request)), `traces were posted: ${langsmith.requests.join(", ")}`);
-        const traced = langsmith.bodies.join("\n");
-        assert.match(traced, /Incorrect API key provided/, "the refused calls were traced");
-        assert.ok(!traced.includes(openaiKey), "the echoed key was not sent to LangSmith");
-      } else {
-        assert.equal(warnings.length, 1, `one warning, got:\n${result.stderr}`);
-        assert.match(warnings[0], new RegExp(`^fanout: traces could not be sent to LangSmith at ${escapeRegExp(langsmith.url)}`));
-        assert.doesNotMatch(result.stderr, /\[LANGSMITH\]|Context: trace=/, "no trace client noise");
-      }
-    });
+    test(
+      `a LangSmith ${name}: the run finishes and the process exits${reachable ? "; the traces arrive" : ", saying once that traces were not sent"}`,
+      { timeout: 150_000 },
+      async (t) => {
+        const langsmith = await start();
+        // A researcher's second turn is refused with an error that echoes the key: traces record errors.
+        const standin: StandIn = await startStandIn({
+          latencyMs: 2,
+          units: 2,
+          behaviour: (request) =>
+            request.role === "researcher" && request.messages.some((m) => m.role === "tool")
+              ? { status: 401, message: "Incorrect API key provided", echoKey: true }
+              : undefined,
+        });
+        t.after(async () => {
+          await standin.close();
+          await langsmith.close();
+        });
+        const langsmithKey = `lsv2_pt_canary${randomBytes(12).toString("hex")}`;
+        const openaiKey = `sk-canary-${randomBytes(12).toString("hex")}`;
+        const run = startCli([QUESTION, ...RESEARCH], {
+          env: {
+            ...embeddedEnv(),
+            OPENAI_BASE_URL: standin.url,
+            OPENAI_API_KEY: openaiKey,
+            LANGSMITH_TRACING: "true",
+            LANGSMITH_ENDPOINT: langsmith.url,
+            LANGSMITH_API_KEY: langsmithKey,
+          },
+        });
+        t.after(() => run.child.kill("SIGKILL"));
+        const result = await run.done;
+        assert.equal(result.code, 0, result.stderr);
+        assertReport(result.stdout);
+        for (const key of [langsmithKey, openaiKey]) assert.ok(!`${result.stdout}${result.stderr}`.includes(key), "no key is shown");
+        const warnings = result.stderr.split("\n").filter((line) => WARNING.test(line));
+        if (reachable) {
+          assert.deepEqual(warnings, []);
+          assert.ok(
+            langsmith.requests.some((request) => /^POST \/runs/.test(request)),
+            `traces were posted: ${langsmith.requests.join(", ")}`,
+          );
+          const traced = langsmith.bodies.join("\n");
+          assert.match(traced, /Incorrect API key provided/, "the refused calls were traced");
+          assert.ok(!traced.includes(openaiKey), "the echoed key was not sent to LangSmith");
+        } else {
+          assert.equal(warnings.length, 1, `one warning, got:\n${result.stderr}`);
+          assert.match(warnings[0], new RegExp(`^fanout: traces could not be sent to LangSmith at ${escapeRegExp(langsmith.url)}`));
+          assert.doesNotMatch(result.stderr, /\[LANGSMITH\]|Context: trace=/, "no trace client noise");
+        }
+      },
+    );
   }
 });

@@ -46,7 +46,10 @@ describe("MCP tools", () => {
   it("a stdio server's tool joins the researcher's tools; its result is a cited source", async () => {
     standin.configure({ behaviour: callTideTable });
     const run = await runGraph(QUESTION, { mcp_servers: JSON.stringify(TIDES) });
-    const researcherTools = standin.requests().filter((entry) => entry.role === "researcher").flatMap((entry) => entry.toolNames);
+    const researcherTools = standin
+      .requests()
+      .filter((entry) => entry.role === "researcher")
+      .flatMap((entry) => entry.toolNames);
     assert.ok(researcherTools.includes("tide_table"));
     const sources = run.values.sources as { url: string; title: string }[];
     assert.ok(sources.some((source) => source.url === CITED && source.title === "tide_table (MCP server tides)"));
@@ -74,7 +77,10 @@ describe("MCP tools", () => {
       assert.deepEqual(parseMcpServers(odr), { mcp: { url, tools: ["tide_table"] } });
       const toolset = await loadMcpTools(odr, [], 10_000);
       assert.deepEqual(toolset.warnings, []);
-      assert.deepEqual(toolset.tools.map((tool) => tool.name), ["tide_table"]);
+      assert.deepEqual(
+        toolset.tools.map((tool) => tool.name),
+        ["tide_table"],
+      );
       const reply = await toolset.tools[0].invoke({ id: "c1", name: "tide_table", args: { harbour: "Oban" }, type: "tool_call" });
       assert.match(String(reply.content), /Tide table for Oban/);
       assert.deepEqual(reply.artifact, [{ url: "mcp://mcp/tide_table?harbour=Oban", title: "tide_table (MCP server mcp)" }]);
@@ -85,7 +91,10 @@ describe("MCP tools", () => {
   });
 
   it("bad mcp_servers is exit-2 material before any work: not JSON, or a server with neither command nor url", async () => {
-    await assert.rejects(preflight({ search_api: "none", mcp_servers: "{oops" }), (error: unknown) => error instanceof ConfigurationError && /mcp_servers is not valid JSON/.test(error.message));
+    await assert.rejects(
+      preflight({ search_api: "none", mcp_servers: "{oops" }),
+      (error: unknown) => error instanceof ConfigurationError && /mcp_servers is not valid JSON/.test(error.message),
+    );
     await assert.rejects(preflight({ search_api: "none", mcp_servers: '{"x": {"cmd": "a"}}' }), /server "x" needs a "command" \(with "args"\) or an http\(s\) "url"/);
     await assert.rejects(preflight({ search_api: "none", mcp_servers: '{"url": "https://mcp.example.test", "auth_required": true}' }), /auth_required is not supported/);
   });
@@ -93,7 +102,10 @@ describe("MCP tools", () => {
 
 describe("MCP secrets", () => {
   it("a header names an environment variable; the token itself never sits in the settings", () => {
-    assert.deepEqual(withEnvironment({ Authorization: "Bearer ${DOCS_TOKEN}", "X-Plain": "v" }, { DOCS_TOKEN: "t0k3n" }), { Authorization: "Bearer t0k3n", "X-Plain": "v" });
+    assert.deepEqual(withEnvironment({ Authorization: "Bearer ${DOCS_TOKEN}", "X-Plain": "v" }, { DOCS_TOKEN: "t0k3n" }), {
+      Authorization: "Bearer t0k3n",
+      "X-Plain": "v",
+    });
     assert.deepEqual(withEnvironment({ Authorization: "Bearer ${MISSING}" }, {}), { Authorization: "Bearer " });
   });
 });

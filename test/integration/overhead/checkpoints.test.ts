@@ -38,7 +38,9 @@ async function run(opened: OpenedCheckpointer, threadId: string, input: unknown,
 /** Bytes a thread occupies in the store: checkpoint and metadata blobs plus pending writes. */
 function storedBytes(opened: OpenedCheckpointer, threadId: string): number {
   const db = (opened.saver as unknown as { db: SqliteDb }).db;
-  const checkpoints = db.prepare("SELECT COALESCE(SUM(length(checkpoint) + length(metadata)), 0) AS n FROM checkpoints WHERE thread_id = ?").get(threadId) as { n: number };
+  const checkpoints = db.prepare("SELECT COALESCE(SUM(length(checkpoint) + length(metadata)), 0) AS n FROM checkpoints WHERE thread_id = ?").get(threadId) as {
+    n: number;
+  };
   const writes = db.prepare("SELECT COALESCE(SUM(length(value)), 0) AS n FROM writes WHERE thread_id = ?").get(threadId) as { n: number };
   return checkpoints.n + writes.n;
 }
@@ -63,7 +65,10 @@ describe("checkpoints on the embedded store", () => {
       const early = (bytes.get(4)! - bytes.get(2)!) / 2;
       const late = (bytes.get(8)! - bytes.get(4)!) / 4;
       if (process.env.SHOW_BYTES) console.log([...bytes]);
-      assert.ok(late <= early * 1.25, `bytes per extra round: ${Math.round(early)} from round 3 to 4, ${Math.round(late)} from round 5 to 8 (${[...bytes.values()].join(", ")} in all)`);
+      assert.ok(
+        late <= early * 1.25,
+        `bytes per extra round: ${Math.round(early)} from round 3 to 4, ${Math.round(late)} from round 5 to 8 (${[...bytes.values()].join(", ")} in all)`,
+      );
     } finally {
       await opened.close();
     }
@@ -97,7 +102,8 @@ for (const store of resumeStores) {
         const abort = new AbortController();
         let cutShort: ChatMessage[] | undefined;
         /** The second unit's third turn hangs (after two search rounds are saved) until the run is aborted. */
-        const inSecondUnitsThirdTurn = (request: ParsedRequest) => request.role === "researcher" && request.topic.startsWith("Current") && request.messages.filter((m) => m.role === "tool").length === 2;
+        const inSecondUnitsThirdTurn = (request: ParsedRequest) =>
+          request.role === "researcher" && request.topic.startsWith("Current") && request.messages.filter((m) => m.role === "tool").length === 2;
         standin.configure({
           behaviour: (request) => {
             if (!inSecondUnitsThirdTurn(request)) return undefined;
@@ -106,7 +112,15 @@ for (const store of resumeStores) {
             return { hangMs: 60_000 };
           },
         });
-        await assert.rejects(run(opened, thread, { messages: [new HumanMessage(QUESTION)] }, { search_api: "local", local_corpus_path: CORPUS, max_concurrent_research_units: 2 }, abort.signal));
+        await assert.rejects(
+          run(
+            opened,
+            thread,
+            { messages: [new HumanMessage(QUESTION)] },
+            { search_api: "local", local_corpus_path: CORPUS, max_concurrent_research_units: 2 },
+            abort.signal,
+          ),
+        );
         assert.ok(cutShort, "the second unit reached its third turn");
         const firstUnitCalls = standin.requests().filter((r) => r.role === "researcher" && !r.topic.startsWith("Current")).length;
 
@@ -123,7 +137,11 @@ for (const store of resumeStores) {
         assert.equal((state.values.notes as string[]).length, 2);
         assert.ok(String(state.values.final_report).startsWith("# "));
         const messages = state.values.messages as { getType(): string }[];
-        assert.deepEqual(messages.map((m) => m.getType()), ["human", "ai"], "the run's chat holds the question and the report");
+        assert.deepEqual(
+          messages.map((m) => m.getType()),
+          ["human", "ai"],
+          "the run's chat holds the question and the report",
+        );
       } finally {
         await opened.close();
       }

@@ -35,7 +35,13 @@ describe("configuration is parsed a bounded number of times per run", () => {
   });
 
   test("runs with different settings each get their own, in turn and at once", async () => {
-    const unitsRun = () => new Set(standin.requests().filter((r) => r.role === "researcher").map((r) => r.topic)).size;
+    const unitsRun = () =>
+      new Set(
+        standin
+          .requests()
+          .filter((r) => r.role === "researcher")
+          .map((r) => r.topic),
+      ).size;
     await runGraph("How does tidal power generate electricity?", { max_concurrent_research_units: 1 });
     assert.equal(unitsRun(), 1);
     standin.reset();

@@ -25,7 +25,10 @@ before(async () => {
   searxng = await startFakeSearxng();
 });
 after(async () => {
-  for (const [name, value] of [["TAVILY_API_KEY", saved.key], ["TAVILY_API_BASE_URL", saved.base]] as const) {
+  for (const [name, value] of [
+    ["TAVILY_API_KEY", saved.key],
+    ["TAVILY_API_BASE_URL", saved.base],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }

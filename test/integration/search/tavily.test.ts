@@ -58,7 +58,10 @@ describe("the fake Tavily endpoint", () => {
     assert.equal((await search({ query: "tides" }, { authorization: "Bearer k1" })).status, 200);
     assert.equal((await search({ query: "tides", api_key: "k2" })).status, 200);
     assert.equal(standin.stats().tavily, 3);
-    assert.deepEqual(standin.tavily.calls().map((call) => call.apiKey), ["k1", "k2"]);
+    assert.deepEqual(
+      standin.tavily.calls().map((call) => call.apiKey),
+      ["k1", "k2"],
+    );
   });
 
   it("after rejectKeys, answers 401 with the key it was sent in the message", async () => {
@@ -66,7 +69,10 @@ describe("the fake Tavily endpoint", () => {
     const refused = await search({ query: "tides" }, { authorization: "Bearer tvly-echo-me" });
     assert.equal(refused.status, 401);
     assert.match(((await refused.json()) as { detail: { error: string } }).detail.error, /invalid API key tvly-echo-me/);
-    assert.deepEqual(standin.tavily.calls().map((call) => call.status), [401]);
+    assert.deepEqual(
+      standin.tavily.calls().map((call) => call.status),
+      [401],
+    );
   });
 
   it("returns max_results deterministic results, with raw_content only when asked", async () => {
@@ -74,7 +80,10 @@ describe("the fake Tavily endpoint", () => {
     const first = (await (await search(body, { authorization: "Bearer k" })).json()) as { results: { url: string; raw_content: string | null }[] };
     const again = (await (await search(body, { authorization: "Bearer k" })).json()) as typeof first;
     assert.deepEqual(first, again, "the same query gets the same answer");
-    assert.deepEqual(first.results.map((r) => r.url), [1, 2, 3, 4].map((n) => `https://example.test/tidal-power-${n}`));
+    assert.deepEqual(
+      first.results.map((r) => r.url),
+      [1, 2, 3, 4].map((n) => `https://example.test/tidal-power-${n}`),
+    );
     const lengths = first.results.map((r) => r.raw_content?.length ?? 0);
     assert.ok(lengths[0]! > SUMMARY_THRESHOLD_CHARACTERS && lengths[2]! > SUMMARY_THRESHOLD_CHARACTERS, `${lengths}`);
     assert.ok(lengths[1]! < SUMMARY_THRESHOLD_CHARACTERS && lengths[1]! > 0, `${lengths}`);
@@ -120,7 +129,10 @@ describe("search_api=tavily", () => {
 
   it("without TAVILY_API_KEY it is a ConfigurationError naming the variable", async () => {
     for (const env of [{}, { TAVILY_API_KEY: "   " }]) {
-      assert.throws(() => createTavilyBackend(env), (error: unknown) => error instanceof ConfigurationError && /TAVILY_API_KEY/.test(error.message));
+      assert.throws(
+        () => createTavilyBackend(env),
+        (error: unknown) => error instanceof ConfigurationError && /TAVILY_API_KEY/.test(error.message),
+      );
     }
     delete process.env.TAVILY_API_KEY;
     assert.throws(() => createSearchBackend(parseConfiguration({ search_api: "tavily" })), /TAVILY_API_KEY/);
@@ -162,7 +174,13 @@ describe("search_api=tavily", () => {
     assert.ok(content.includes("URL: https://example.test/tidal-stream-turbines-2"));
     // A 500 is sent again model_retries (3) times by the one retry layer before the query counts as failed.
     const failedCall = ["tidal barrage", 500];
-    assert.deepEqual(standin.tavily.calls().map((call) => [call.query, call.status]).sort(), [failedCall, failedCall, failedCall, failedCall, ["tidal stream turbines", 200]]);
+    assert.deepEqual(
+      standin.tavily
+        .calls()
+        .map((call) => [call.query, call.status])
+        .sort(),
+      [failedCall, failedCall, failedCall, failedCall, ["tidal stream turbines", 200]],
+    );
   });
 
   it("an error body that is not Tavily's keeps its status and shows its text", async () => {

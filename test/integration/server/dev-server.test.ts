@@ -56,7 +56,10 @@ describe("npm run dev, used through the LangGraph SDK only", () => {
     for (const schema of [schemas.config_schema, schemas.context_schema]) {
       const properties = (schema as { properties?: Record<string, { description?: string }> } | null)?.properties ?? {};
       assert.deepEqual(Object.keys(properties), CONFIGURATION_KEYS);
-      assert.ok(Object.values(properties).every((field) => field.description), "every setting is described");
+      assert.ok(
+        Object.values(properties).every((field) => field.description),
+        "every setting is described",
+      );
     }
 
     const drawing = await client.assistants.getGraph(assistant.assistant_id, { xray: true });
@@ -91,8 +94,14 @@ describe("npm run dev, used through the LangGraph SDK only", () => {
       if (chunk.event.startsWith("custom")) custom.push(chunk.data as { type?: string });
       assert.notEqual(chunk.event, "error", JSON.stringify(chunk.data));
     }
-    assert.ok(events.some((event) => event.startsWith("updates|research_supervisor")), "subgraph updates are streamed with their namespace");
-    assert.ok(custom.some((event) => event.type === "unit_started"), "progress events arrive on the custom stream");
+    assert.ok(
+      events.some((event) => event.startsWith("updates|research_supervisor")),
+      "subgraph updates are streamed with their namespace",
+    );
+    assert.ok(
+      custom.some((event) => event.type === "unit_started"),
+      "progress events arrive on the custom stream",
+    );
 
     const state = await client.threads.getState<{ final_report: string; messages: { type: string }[] }>(thread.thread_id);
     assert.match(state.values.final_report, /^# /, "the final state holds the report");

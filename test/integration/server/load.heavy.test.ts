@@ -18,7 +18,12 @@ let server: ServerProcess;
 
 before(async () => {
   standin = await startStandIn({ latencyMs: 200, units: 2, searchRounds: 1 });
-  server = await startFanoutServer({ POSTGRES_URI: undefined, FANOUT_HOME: mkdtempSync(path.join(tmpdir(), "fanout-load-")), OPENAI_BASE_URL: standin.url, OPENAI_API_KEY: "test-key-not-secret" });
+  server = await startFanoutServer({
+    POSTGRES_URI: undefined,
+    FANOUT_HOME: mkdtempSync(path.join(tmpdir(), "fanout-load-")),
+    OPENAI_BASE_URL: standin.url,
+    OPENAI_API_KEY: "test-key-not-secret",
+  });
 });
 after(async () => {
   await server?.stop();

@@ -62,7 +62,11 @@ async function interruptAndResume(standin: StandIn, first: ServerProcess, second
   const resumedClient = new Client({ apiUrl: other.url });
   await follow(resumedClient, thread.thread_id, null);
   const again = standin.requests().slice(before.length);
-  assert.deepEqual(again.filter((r) => finishedTopics.has(r.topic)).map((r) => `${r.role}:${r.topic}`), [], "no model call of a finished unit was made again");
+  assert.deepEqual(
+    again.filter((r) => finishedTopics.has(r.topic)).map((r) => `${r.role}:${r.topic}`),
+    [],
+    "no model call of a finished unit was made again",
+  );
   assert.equal(new Set(again.filter((r) => r.role === "researcher").map((r) => r.topic)).size, 2, "the two unfinished units ran on the other server");
   const state = await resumedClient.threads.getState<{ final_report: string }>(thread.thread_id);
   assert.match(state.values.final_report, /^# /);
@@ -74,7 +78,12 @@ describe("scale-out: two servers on one Postgres", { skip: !process.env.POSTGRES
   let standin: StandIn;
   const servers: ServerProcess[] = [];
   const start = async () => {
-    const server = await startFanoutServer({ POSTGRES_URI: process.env.POSTGRES_URI, FANOUT_PG_SCHEMA: schema, OPENAI_BASE_URL: standin.url, OPENAI_API_KEY: "test-key-not-secret" });
+    const server = await startFanoutServer({
+      POSTGRES_URI: process.env.POSTGRES_URI,
+      FANOUT_PG_SCHEMA: schema,
+      OPENAI_BASE_URL: standin.url,
+      OPENAI_API_KEY: "test-key-not-secret",
+    });
     servers.push(server);
     return server;
   };
@@ -111,7 +120,9 @@ describe("scale-out: two servers on one Postgres", { skip: !process.env.POSTGRES
     const admin = new pg.Client({ connectionString: process.env.POSTGRES_URI });
     await admin.connect();
     try {
-      const { rowCount } = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [`fanout-lease pid ${server.child.pid} on ${hostname()}`.slice(0, 63)]);
+      const { rowCount } = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [
+        `fanout-lease pid ${server.child.pid} on ${hostname()}`.slice(0, 63),
+      ]);
       assert.equal(rowCount, 1, "the run's lease connection was found");
     } finally {
       await admin.end();
@@ -129,7 +140,13 @@ describe("SIGTERM on the embedded store", () => {
   let standin: StandIn;
   const servers: ServerProcess[] = [];
   const start = async () => {
-    const server = await startFanoutServer({ POSTGRES_URI: undefined, FANOUT_HOME: home, FANOUT_API_DRAIN_SECONDS: "1", OPENAI_BASE_URL: standin.url, OPENAI_API_KEY: "test-key-not-secret" });
+    const server = await startFanoutServer({
+      POSTGRES_URI: undefined,
+      FANOUT_HOME: home,
+      FANOUT_API_DRAIN_SECONDS: "1",
+      OPENAI_BASE_URL: standin.url,
+      OPENAI_API_KEY: "test-key-not-secret",
+    });
     servers.push(server);
     return server;
   };

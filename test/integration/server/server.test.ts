@@ -53,13 +53,21 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
   test("a run asks, is answered by a chat message, and its thread holds the report", async () => {
     const thread = await client.threads.create();
     let question = "";
-    for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", { input: { messages: [{ role: "user", content: AMBIGUOUS }] }, config: SETTINGS, ...STREAM })) {
+    for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", {
+      input: { messages: [{ role: "user", content: AMBIGUOUS }] },
+      config: SETTINGS,
+      ...STREAM,
+    })) {
       const interrupts = (chunk.data as { __interrupt__?: { value: { question: string } }[] } | undefined)?.__interrupt__;
       if (interrupts) question = interrupts[0].value.question;
     }
     assert.match(question, /Mercury/);
     const custom: { type: string }[] = [];
-    for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", { input: { messages: [{ role: "user", content: "the planet" }] }, config: SETTINGS, ...STREAM })) {
+    for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", {
+      input: { messages: [{ role: "user", content: "the planet" }] },
+      config: SETTINGS,
+      ...STREAM,
+    })) {
       assert.notEqual(chunk.event, "error", JSON.stringify(chunk.data));
       if (chunk.event.startsWith("custom")) custom.push(chunk.data as { type: string });
     }
@@ -70,7 +78,11 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
 
   test("an interrupt is answered with Command({ resume }) as well", async () => {
     const thread = await client.threads.create();
-    for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", { input: { messages: [{ role: "user", content: AMBIGUOUS }] }, config: SETTINGS, ...STREAM })) {
+    for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", {
+      input: { messages: [{ role: "user", content: AMBIGUOUS }] },
+      config: SETTINGS,
+      ...STREAM,
+    })) {
       assert.notEqual(chunk.event, "error", JSON.stringify(chunk.data));
     }
     for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", { command: { resume: "the planet" }, config: SETTINGS, ...STREAM })) {
@@ -86,7 +98,10 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
     const post = (route: string, body: string) => fetch(`${server.url}${route}`, { method: "POST", body, headers: { ...headers, "content-type": "application/json" } });
     const thread = "00000000-0000-4000-8000-000000000001";
 
-    const badSetting = await post(`/threads/${thread}/runs/stream`, JSON.stringify({ assistant_id: "deep_researcher", input: { messages: [] }, config: { configurable: { max_search_results: "many" } } }));
+    const badSetting = await post(
+      `/threads/${thread}/runs/stream`,
+      JSON.stringify({ assistant_id: "deep_researcher", input: { messages: [] }, config: { configurable: { max_search_results: "many" } } }),
+    );
     assert.equal(badSetting.status, 422);
     assert.match(((await badSetting.json()) as { message: string }).message, /^bad value "many" for "max_search_results"/);
 

@@ -66,7 +66,10 @@ describe("fetch_url", () => {
 
   it("is not offered when fetch_url_enabled=false", async () => {
     await runGraph(QUESTION, { fetch_url_enabled: false });
-    const researcherTools = standin.requests().filter((entry) => entry.role === "researcher").flatMap((entry) => entry.toolNames);
+    const researcherTools = standin
+      .requests()
+      .filter((entry) => entry.role === "researcher")
+      .flatMap((entry) => entry.toolNames);
     assert.ok(researcherTools.length > 0);
     assert.ok(!researcherTools.includes("fetch_url"));
   });

@@ -20,14 +20,23 @@ test("listThreads / deleteThread through list() on MemorySaver", async () => {
   await graphWithSubgraph(saver).invoke({ messages: [] }, threadConfig("nested"));
 
   const threads = await listThreads(saver);
-  assert.deepEqual(threads.map((t) => t.thread_id), ["nested", "newer", "older"]);
+  assert.deepEqual(
+    threads.map((t) => t.thread_id),
+    ["nested", "newer", "older"],
+  );
   const older = threads[2];
   assert.equal(older.step, 2);
   assert.equal(older.metadata.source, "loop");
   assert.ok(older.created_at < older.updated_at);
-  assert.deepEqual((await listThreads(saver, { limit: 1 })).map((t) => t.thread_id), ["nested"]);
+  assert.deepEqual(
+    (await listThreads(saver, { limit: 1 })).map((t) => t.thread_id),
+    ["nested"],
+  );
 
   assert.equal(await deleteThread(saver, "older"), true);
   assert.equal(await deleteThread(saver, "older"), false);
-  assert.deepEqual((await listThreads(saver)).map((t) => t.thread_id), ["nested", "newer"]);
+  assert.deepEqual(
+    (await listThreads(saver)).map((t) => t.thread_id),
+    ["nested", "newer"],
+  );
 });

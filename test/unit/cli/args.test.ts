@@ -36,7 +36,10 @@ test("a thread id with a newline or another control character is refused", () =>
 test("an absurdly long thread id is refused, without echoing it whole", () => {
   const long = "x".repeat(10_000);
   refused([QUESTION, "--thread", long], /thread id is 10000 characters; the limit is 200/);
-  assert.throws(() => parseCliArgs(["show", long]), (error: Error) => error.message.length < 200);
+  assert.throws(
+    () => parseCliArgs(["show", long]),
+    (error: Error) => error.message.length < 200,
+  );
 });
 
 test("ordinary thread ids pass: uuids, names with dashes, dots and spaces", () => {

@@ -10,7 +10,11 @@ function output(report: string, overrides: Partial<RunOutput> = {}): RunOutput {
     status: "done",
     reason: "",
     report,
-    sources: [{ url: "https://a.example/1", title: "One" }, { url: "https://a.example/2", title: "Two" }, { url: "https://a.example/3", title: "Three" }],
+    sources: [
+      { url: "https://a.example/1", title: "One" },
+      { url: "https://a.example/2", title: "Two" },
+      { url: "https://a.example/3", title: "Three" },
+    ],
     citation_check: { checked: 4, retrieved: 3 },
     research_brief: "",
     raw_notes: [],

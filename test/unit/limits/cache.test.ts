@@ -52,7 +52,10 @@ describe("the response cache", () => {
     await bound.invoke([new HumanMessage("Look up tide")]);
     const again = await bound.invoke([new HumanMessage("Look up tide")]);
     assert.equal(standin().stats().total, 1);
-    assert.deepEqual(again.tool_calls?.map((call) => [call.name, call.args]), [["lookup", { word: "tide" }]]);
+    assert.deepEqual(
+      again.tool_calls?.map((call) => [call.name, call.args]),
+      [["lookup", { word: "tide" }]],
+    );
   });
 
   test("cache=false sends every call", async () => {
@@ -75,7 +78,9 @@ describe("the response cache", () => {
     } finally {
       await opened.close();
     }
-    const bytes = readdirSync(home).map((file) => readFileSync(path.join(home, file)).toString("latin1")).join("");
+    const bytes = readdirSync(home)
+      .map((file) => readFileSync(path.join(home, file)).toString("latin1"))
+      .join("");
     assert.ok(bytes.includes("fanout_response_cache"));
     assert.ok(!bytes.includes(process.env.OPENAI_API_KEY!), "the API key is stored");
     rmSync(home, { recursive: true, force: true });

@@ -12,9 +12,7 @@ import { freshLimits } from "./support.js";
 
 const askMany = (count: number) =>
   Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      createChatModel("openai:gpt-4.1", { maxTokens: 100, timeoutSeconds: 30 }).invoke([new HumanMessage(`Question ${i}`)]),
-    ),
+    Array.from({ length: count }, (_, i) => createChatModel("openai:gpt-4.1", { maxTokens: 100, timeoutSeconds: 30 }).invoke([new HumanMessage(`Question ${i}`)])),
   );
 
 describe("lanes shared by every call in the process", () => {

@@ -7,8 +7,7 @@ import { backoffMs } from "../../../src/limits/faults.js";
 import { sharedStandIn } from "../../support/harness.js";
 import { freshLimits } from "./support.js";
 
-const ask = (retries?: number) =>
-  createChatModel("openai:gpt-4.1", { maxTokens: 100, timeoutSeconds: 30, maxRetries: retries }).invoke([new HumanMessage("Say hello")]);
+const ask = (retries?: number) => createChatModel("openai:gpt-4.1", { maxTokens: 100, timeoutSeconds: 30, maxRetries: retries }).invoke([new HumanMessage("Say hello")]);
 
 async function retriesCounted(): Promise<number> {
   const metric = await metricsRegistry.getSingleMetric("fanout_retries_total")?.get();
@@ -70,9 +69,24 @@ describe("one retry layer", () => {
 });
 
 test("full jitter: waits lie between 0 and the doubling bound, and never under retry-after", () => {
-  assert.equal(backoffMs(1, 500, 0, () => 0.999), 500);
-  assert.equal(backoffMs(3, 500, 0, () => 0.5), 1000);
-  assert.equal(backoffMs(1, 500, 0, () => 0), 0);
-  assert.equal(backoffMs(1, 500, 2000, () => 0.1), 2000);
-  assert.equal(backoffMs(30, 500, 0, () => 1), 30_000);
+  assert.equal(
+    backoffMs(1, 500, 0, () => 0.999),
+    500,
+  );
+  assert.equal(
+    backoffMs(3, 500, 0, () => 0.5),
+    1000,
+  );
+  assert.equal(
+    backoffMs(1, 500, 0, () => 0),
+    0,
+  );
+  assert.equal(
+    backoffMs(1, 500, 2000, () => 0.1),
+    2000,
+  );
+  assert.equal(
+    backoffMs(30, 500, 0, () => 1),
+    30_000,
+  );
 });

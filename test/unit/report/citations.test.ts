@@ -10,14 +10,20 @@ const sources = [
 
 test("citations are renumbered by first use and listed at the end", () => {
   const { report, cited } = finaliseCitations("# T\n\nFirst claim [3]. Second [1, 3].", sources);
-  assert.deepEqual(cited.map((s) => s.title), ["Three", "One"]);
+  assert.deepEqual(
+    cited.map((s) => s.title),
+    ["Three", "One"],
+  );
   assert.match(report, /First claim \[1\]\. Second \[2\]\[1\]\./);
   assert.match(report, /## Sources\n\n1\. \[Three\]\(file:\/\/\/docs\/three\.md\)\n2\. \[One\]\(https:\/\/one\.example\/\)/);
 });
 
 test("numbers that match no retrieved source are dropped", () => {
   const { report, cited } = finaliseCitations("Claim [9]. Other [2].", sources);
-  assert.deepEqual(cited.map((s) => s.title), ["Two"]);
+  assert.deepEqual(
+    cited.map((s) => s.title),
+    ["Two"],
+  );
   assert.match(report, /^Claim\. Other \[1\]\./);
 });
 

@@ -5,7 +5,7 @@ import { finaliseCitations } from "../../../src/report/citations.js";
 
 test("each source's retrieved text is read from the search tool's blocks in the raw notes", () => {
   const notes = [
-    "--- Source 1: Tides\nURL: https://a.example/tides\n\nThe moon pulls the sea.\n\n--- Source 2: Barrages\nURL: file:///c/barrage.md\n\nLa Rance opened in 1966.\n\n(Some queries failed: boom (for \"x\"))",
+    '--- Source 1: Tides\nURL: https://a.example/tides\n\nThe moon pulls the sea.\n\n--- Source 2: Barrages\nURL: file:///c/barrage.md\n\nLa Rance opened in 1966.\n\n(Some queries failed: boom (for "x"))',
     "researcher reply\n--- Source 1: Tides again\nURL: https://a.example/tides\n\nSpring tides are higher.",
   ];
   const texts = retrievedTexts(notes);
@@ -29,5 +29,8 @@ test("the citation counts: made, naming a retrieved source, and (with claims) su
   assert.deepEqual([finalised.checked, finalised.retrieved], [4, 2]);
   assert.equal(citationLine({ checked: 4, retrieved: 2 }), "Citations: 4 checked, 2 retrieved");
   assert.equal(citationLine({ checked: 14, retrieved: 14, supported: 13 }), "Citations: 14 checked, 14 retrieved, 13 supported");
-  assert.equal(citationLine({ checked: 3, retrieved: 3, supported: 1, unchecked: 1 }), "Citations: 3 checked, 3 retrieved, 1 supported, 1 not checked (the check failed)");
+  assert.equal(
+    citationLine({ checked: 3, retrieved: 3, supported: 1, unchecked: 1 }),
+    "Citations: 3 checked, 3 retrieved, 1 supported, 1 not checked (the check failed)",
+  );
 });

@@ -43,7 +43,10 @@ after(() => {
 });
 beforeEach(() => {
   folder = mkdtempSync(join(tmpdir(), "fanout-index-docs-"));
-  write("tides.md", "# Tidal power\n\nTidal stream turbines turn moving water into electricity.\n\n## Barrages\n\nA barrage holds water behind a dam and releases it through turbines.");
+  write(
+    "tides.md",
+    "# Tidal power\n\nTidal stream turbines turn moving water into electricity.\n\n## Barrages\n\nA barrage holds water behind a dam and releases it through turbines.",
+  );
   write("wind.txt", "Offshore wind farms use large turbines on fixed or floating foundations.");
   write("solar.html", "<html><head><title>Solar &amp; storage</title></head><body><p>Photovoltaic panels convert sunlight into direct current.</p></body></html>");
   write("geothermal.pdf", makePdf(["Geothermal plants draw heat from hot rock deep underground."], "Geothermal heat"));
@@ -117,7 +120,10 @@ describe("fanout index", () => {
 describe("hybrid ranking", () => {
   it("fuses rankings by reciprocal rank with k = 60", () => {
     // b: 1/62 + 1/61 beats a: 1/61 + 1/63 (ranks are 1-based).
-    assert.deepEqual(fuseRankings([["a", "b", "c"].map((x) => x.charCodeAt(0)), ["b", "d", "a"].map((x) => x.charCodeAt(0))]).map((id) => String.fromCharCode(id)), ["b", "a", "d", "c"]);
+    assert.deepEqual(
+      fuseRankings([["a", "b", "c"].map((x) => x.charCodeAt(0)), ["b", "d", "a"].map((x) => x.charCodeAt(0))]).map((id) => String.fromCharCode(id)),
+      ["b", "a", "d", "c"],
+    );
   });
 
   it("a hybrid query ranks by both: a chunk only the vectors find still appears", async () => {

@@ -47,7 +47,10 @@ describe("BM25 scorer", () => {
 
   it("ranks best first, drops non-matching passages, counts a repeated query term once", () => {
     const ranked = bm25.search(["b", "c"]);
-    assert.deepEqual(ranked.map((r) => r.id), [3, 0, 1, 2]);
+    assert.deepEqual(
+      ranked.map((r) => r.id),
+      [3, 0, 1, 2],
+    );
     assert.deepEqual(bm25.search(["b", "b"]), bm25.search(["b"]));
     assert.deepEqual(bm25.search(["zzz"]), []);
     assert.equal(bm25.search(["c"], 2).length, 2);

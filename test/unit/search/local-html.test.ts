@@ -39,9 +39,7 @@ describe("HTML to text", () => {
   });
 
   it("keeps link text and image alt text but not their URLs", () => {
-    const { markdown } = htmlToMarkdown(
-      `<p>See <a href="https://example.org/very/long/path">the river guide</a> and <img src="pic.png" alt="a heron"> here.</p>`,
-    );
+    const { markdown } = htmlToMarkdown(`<p>See <a href="https://example.org/very/long/path">the river guide</a> and <img src="pic.png" alt="a heron"> here.</p>`);
     assert.match(markdown, /the river guide/);
     assert.match(markdown, /a heron/);
     assert.ok(!markdown.includes("example.org") && !markdown.includes("pic.png"));

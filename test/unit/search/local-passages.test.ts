@@ -50,7 +50,10 @@ describe("passage splitter", () => {
 
   it("hard-cuts only a space-free run longer than the limit", () => {
     const pieces = cutLongBlock("x".repeat(3200), 1500);
-    assert.deepEqual(pieces.map((p) => p.length), [1500, 1500, 200]);
+    assert.deepEqual(
+      pieces.map((p) => p.length),
+      [1500, 1500, 200],
+    );
   });
 
   it("returns nothing for blank text", () => {

@@ -214,10 +214,12 @@ describe("what gets indexed", () => {
 
 describe("corpus errors", () => {
   async function problemOf(folder: string): Promise<LocalCorpusError> {
-    const error = await createLocalSearch(folder).search("anything").then(
-      () => assert.fail("expected a LocalCorpusError"),
-      (e: unknown) => e,
-    );
+    const error = await createLocalSearch(folder)
+      .search("anything")
+      .then(
+        () => assert.fail("expected a LocalCorpusError"),
+        (e: unknown) => e,
+      );
     assert.ok(error instanceof LocalCorpusError, String(error));
     return error;
   }

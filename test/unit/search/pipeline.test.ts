@@ -60,12 +60,7 @@ beforeEach(() => {
 
 describe("merging hits by URL", () => {
   it("keeps the first hit's place and title but the longer text", () => {
-    const merged = dedupeByUrl([
-      hit("a", "short", "First title"),
-      hit("b", "b text"),
-      hit("a", "a much longer text", "Second title"),
-      hit("b", "b"),
-    ]);
+    const merged = dedupeByUrl([hit("a", "short", "First title"), hit("b", "b text"), hit("a", "a much longer text", "Second title"), hit("b", "b")]);
     assert.deepEqual(merged, [hit("a", "a much longer text", "First title"), hit("b", "b text")]);
   });
 
@@ -76,7 +71,10 @@ describe("merging hits by URL", () => {
     });
     const result = await searchAndSummarise(["query one", "query two"], backend, settings());
     assert.deepEqual(backend.asked.sort(), ["query one", "query two"]);
-    assert.deepEqual(result.sources.map((source) => source.url), ["https://pages.test/a", "https://pages.test/b", "https://pages.test/c"]);
+    assert.deepEqual(
+      result.sources.map((source) => source.url),
+      ["https://pages.test/a", "https://pages.test/b", "https://pages.test/c"],
+    );
     assert.equal(count(result.content, "URL: https://pages.test/a"), 1);
     assert.ok(result.content.includes("with a longer extract"), result.content);
     assert.ok(!result.content.includes("as the first query saw it"));
@@ -104,7 +102,13 @@ describe("summarising pages", () => {
     const prompts: string[] = [];
     standin.configure({
       behaviour: (request: ParsedRequest) => {
-        if (request.role === "summary") prompts.push(request.messages.filter((m) => m.role === "user").map((m) => m.content).join("\n"));
+        if (request.role === "summary")
+          prompts.push(
+            request.messages
+              .filter((m) => m.role === "user")
+              .map((m) => m.content)
+              .join("\n"),
+          );
         return undefined;
       },
     });
@@ -202,7 +206,10 @@ describe("when queries fail", () => {
   it("a failed query is reported and the others' results are kept", async () => {
     const backend = tableBackend({ good: [hit("a", "Alpha page text.")], bad: new Error("backend said no") });
     const result = await searchAndSummarise(["good", "bad"], backend, settings());
-    assert.deepEqual(result.sources.map((source) => source.url), ["https://pages.test/a"]);
+    assert.deepEqual(
+      result.sources.map((source) => source.url),
+      ["https://pages.test/a"],
+    );
     assert.ok(result.content.includes("Alpha page text."));
     assert.match(result.content, /Some queries failed: backend said no \(for "bad"\)/);
   });

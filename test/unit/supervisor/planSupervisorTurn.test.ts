@@ -18,8 +18,14 @@ test("each ConductResearch call within the limit becomes a unit with its call id
 
 test("calls beyond the limit are answered with an error naming the limit", () => {
   const plan = planSupervisorTurn([research("a"), research("b"), research("c"), research("d")], 1, limits);
-  assert.deepEqual(plan.units.map((unit) => unit.tool_call_id), ["a", "b"]);
-  assert.deepEqual(plan.replies.map((reply) => reply.tool_call_id), ["c", "d"]);
+  assert.deepEqual(
+    plan.units.map((unit) => unit.tool_call_id),
+    ["a", "b"],
+  );
+  assert.deepEqual(
+    plan.replies.map((reply) => reply.tool_call_id),
+    ["c", "d"],
+  );
   for (const reply of plan.replies) {
     assert.equal(reply.status, "error");
     assert.match(String(reply.content), /max_concurrent_research_units=2/);
@@ -37,7 +43,14 @@ test("think_tool is answered, malformed and unknown calls get errors", () => {
     limits,
   );
   assert.equal(plan.units.length, 0);
-  assert.deepEqual(plan.replies.map((reply) => [reply.tool_call_id, reply.status]), [["t", "success"], ["m", "error"], ["u", "error"]]);
+  assert.deepEqual(
+    plan.replies.map((reply) => [reply.tool_call_id, reply.status]),
+    [
+      ["t", "success"],
+      ["m", "error"],
+      ["u", "error"],
+    ],
+  );
   assert.match(String(plan.replies[0].content), /need more on costs/);
 });
 
@@ -53,7 +66,10 @@ test("the supervisor stops on ResearchComplete, on no calls, and after max_resea
 test("with max_researcher_iterations=1 the first turn's research runs", () => {
   const plan = planSupervisorTurn([research("a")], 1, { ...limits, max_researcher_iterations: 1 });
   assert.equal(plan.done, false);
-  assert.deepEqual(plan.units.map((unit) => unit.tool_call_id), ["a"]);
+  assert.deepEqual(
+    plan.units.map((unit) => unit.tool_call_id),
+    ["a"],
+  );
 });
 
 test("a turn that ends research answers every call it does not run", () => {
@@ -61,12 +77,24 @@ test("a turn that ends research answers every call it does not run", () => {
   const past = planSupervisorTurn([research("a"), think], 5, limits);
   assert.equal(past.done, true);
   assert.deepEqual(past.units, []);
-  assert.deepEqual(past.replies.map((reply) => [reply.tool_call_id, reply.status]), [["a", "error"], ["t", "error"]]);
+  assert.deepEqual(
+    past.replies.map((reply) => [reply.tool_call_id, reply.status]),
+    [
+      ["a", "error"],
+      ["t", "error"],
+    ],
+  );
   assert.match(String(past.replies[0].content), /not run.*max_researcher_iterations=4/i);
 
   const complete: ToolCall = { id: "c", name: "ResearchComplete", args: {}, type: "tool_call" };
   const finished = planSupervisorTurn([research("b"), complete], 2, limits);
   assert.equal(finished.done, true);
   assert.deepEqual(finished.units, []);
-  assert.deepEqual(finished.replies.map((reply) => [reply.tool_call_id, reply.status]), [["b", "error"], ["c", "success"]]);
+  assert.deepEqual(
+    finished.replies.map((reply) => [reply.tool_call_id, reply.status]),
+    [
+      ["b", "error"],
+      ["c", "success"],
+    ],
+  );
 });

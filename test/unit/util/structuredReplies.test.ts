@@ -18,7 +18,11 @@ test("JSON is found in a fence, in prose, after reasoning, and repaired when bro
 });
 
 test("a reply's structured value comes from its tool call, else its text, unwrapped when weak models wrap it", () => {
-  const fromCall = readStructured(new AIMessage({ content: "", tool_calls: [{ name: "ResearchQuestion", args: { research_brief: "x" }, id: "1" }] }), Brief, "ResearchQuestion");
+  const fromCall = readStructured(
+    new AIMessage({ content: "", tool_calls: [{ name: "ResearchQuestion", args: { research_brief: "x" }, id: "1" }] }),
+    Brief,
+    "ResearchQuestion",
+  );
   assert.deepEqual(fromCall, { value: { research_brief: "x" }, extracted: false });
   const plain = readStructured(new AIMessage('{"research_brief": "p"}'), Brief, "ResearchQuestion");
   assert.deepEqual(plain, { value: { research_brief: "p" }, extracted: false }, "plain JSON, as a JSON-schema mode returns it");
@@ -31,10 +35,14 @@ test("a reply's structured value comes from its tool call, else its text, unwrap
 });
 
 test("tool calls written as text become calls, only for offered tools, each once", () => {
-  const text = 'I will search.\n```json\n{"name": "web_search", "arguments": {"queries": ["tides"]}}\n```\n<tool_call>{"name": "web_search", "arguments": {"queries": ["tides"]}}</tool_call>\n{"name": "rm_rf", "arguments": {}}';
+  const text =
+    'I will search.\n```json\n{"name": "web_search", "arguments": {"queries": ["tides"]}}\n```\n<tool_call>{"name": "web_search", "arguments": {"queries": ["tides"]}}</tool_call>\n{"name": "rm_rf", "arguments": {}}';
   const recovered = withToolCallsFromText(new AIMessage(text), ["web_search", "think_tool"]);
   assert.ok(recovered);
-  assert.deepEqual(recovered.tool_calls?.map((call) => [call.name, call.args]), [["web_search", { queries: ["tides"] }]]);
+  assert.deepEqual(
+    recovered.tool_calls?.map((call) => [call.name, call.args]),
+    [["web_search", { queries: ["tides"] }]],
+  );
   assert.equal(withToolCallsFromText(new AIMessage("Tides are caused by the moon."), ["web_search"]), undefined);
   const real = new AIMessage({ content: "", tool_calls: [{ name: "web_search", args: { queries: ["a"] }, id: "c1" }] });
   assert.equal(withToolCallsFromText(real, ["web_search"]), undefined, "real calls are left alone");

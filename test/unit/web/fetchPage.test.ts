@@ -145,7 +145,10 @@ describe("the address guard", () => {
   it("refuses a name once it resolves to loopback (localhost)", async () => {
     const port = (server.address() as AddressInfo).port;
     requests = [];
-    await assert.rejects(fetchPage(`http://localhost:${port}/article`, { ...open, allowPrivateNetwork: false }), /refused to fetch localhost \((127\.0\.0\.1|::1)\): a loopback address/);
+    await assert.rejects(
+      fetchPage(`http://localhost:${port}/article`, { ...open, allowPrivateNetwork: false }),
+      /refused to fetch localhost \((127\.0\.0\.1|::1)\): a loopback address/,
+    );
     assert.deepEqual(requests, []);
   });
 
