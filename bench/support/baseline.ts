@@ -54,6 +54,7 @@ export async function naiveResearch(question: string, settings: Record<string, u
     messages: `User: ${question}`,
     findings: findings.join("\n\n---\n\n"),
     sources: "",
+    language: `Write the whole report in the language of the user's question ("${question}").`,
     date: today(),
   });
   return messageText(await writer.invoke([new HumanMessage(reportPrompt)]));
