@@ -48,10 +48,12 @@ export async function openSqlite(home?: string): Promise<OpenedCheckpointer> {
   }
   const db = saver.db as unknown as SqliteDb;
   try {
-    db.pragma("journal_mode = WAL");
-    db.pragma(`synchronous = ${SQLITE_SYNCHRONOUS}`);
-    // Creates the tables now, so a corrupt or foreign file fails here and not mid-run.
-    await saver.getTuple({ configurable: { thread_id: "", checkpoint_ns: "" } });
+    await retryWhileBusy(async () => {
+      db.pragma("journal_mode = WAL");
+      db.pragma(`synchronous = ${SQLITE_SYNCHRONOUS}`);
+      // Creates the tables now, so a corrupt or foreign file fails here and not mid-run.
+      await saver.getTuple({ configurable: { thread_id: "", checkpoint_ns: "" } });
+    });
   } catch (error) {
     db.close();
     throw isDamageError(error) ? damagedStoreError(file, (error as Error).message) : fileError(file, error);
@@ -105,4 +107,28 @@ function fileError(path: string, error: unknown): CheckpointConfigError {
   if (error instanceof CheckpointConfigError) return error;
   const why = error instanceof Error ? error.message : String(error);
   return new CheckpointConfigError("file-error", `Cannot open SQLite checkpoints at ${path}: ${why}`, { cause: error });
+}
+
+/** Attempts at opening a store that another process is setting up at the same moment. */
+const OPEN_ATTEMPTS = 8;
+
+/**
+ * Two processes opening a new store at once can meet SQLite's "database is locked" while the
+ * other switches it to WAL or creates the tables: that answer comes at once, not after the busy
+ * timeout, so the opening is tried again after a short random pause.
+ */
+async function retryWhileBusy(work: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= OPEN_ATTEMPTS || !isBusyError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25 * attempt + Math.random() * 50));
+    }
+  }
+}
+
+function isBusyError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return (typeof code === "string" && code.startsWith("SQLITE_BUSY")) || /database is locked/i.test(String((error as Error | undefined)?.message));
 }

@@ -70,12 +70,18 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
   }
 }
 
-async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointSaver, io: CliIo, leaseLost: AbortSignal): Promise<number> {
+/** The thread's latest checkpoint; refuses a question for an existing thread, or a resume of a missing one. */
+async function readThread(args: RunArgs, threadId: string, saver: BaseCheckpointSaver) {
   const existing = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
   if (args.question && existing) {
     throw new UsageError(`thread ${threadId} already exists; resume it with: fanout --thread ${threadId} (without a question), or pick a new id`);
   }
   if (!args.question && !existing) throw new UsageError(`no thread ${threadId}; start one with: fanout --thread ${threadId} "<question>"`);
+  return existing;
+}
+
+async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointSaver, io: CliIo, leaseLost: AbortSignal): Promise<number> {
+  const existing = await readThread(args, threadId, saver);
   const stored = readRunMetadata(existing?.metadata);
   const settings = settingsToKeep({ ...(stored?.settings ?? {}), ...configurationFromPairs(args.settings) });
   const run: RunMetadata = stored ?? { question: args.question ?? "", settings, started_at: new Date().toISOString() };
