@@ -7,19 +7,11 @@ import assert from "node:assert/strict";
 import { startStandIn, type StandIn } from "../../standin/server.js";
 import { runCli } from "../../support/cli.js";
 import { embeddedEnv, RESEARCH, TEST_KEY } from "./common.js";
+import type { UsageSummary } from "../../../src/limits/usage.js";
 
 const QUESTION = "How does tidal power generate electricity?";
 
-type Usage = {
-  model_calls: number;
-  cached_calls: number;
-  failed_calls: number;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number | null;
-  units_started: number;
-  units_finished: number;
-};
+type Usage = UsageSummary;
 
 describe("limits in the CLI", { concurrency: true }, () => {
   test("--json carries the run's own usage: calls, tokens as the provider counted them, cost, units", { timeout: 90_000 }, async (t) => {
