@@ -1,4 +1,5 @@
 import { MemorySaver } from "@langchain/langgraph";
+import { fenceWrites } from "./fence.js";
 import { redactingSaver } from "./redact.js";
 import { openSqlite } from "./sqlite.js";
 import type { CheckpointOptions, OpenedCheckpointer } from "./types.js";
@@ -6,11 +7,12 @@ import type { CheckpointOptions, OpenedCheckpointer } from "./types.js";
 /**
  * Opens the checkpoint store: Postgres when a URI is given, else the SQLite file under `home`.
  * Fails fast with CheckpointConfigError (bad URI, unreachable server, unusable folder).
- * Every store writes through a serializer that redacts secrets from what it saves.
+ * Every store writes through a serializer that redacts secrets from what it saves, and refuses
+ * the saves of a run that has lost its thread's lease.
  */
 export async function openCheckpointer(options: CheckpointOptions = {}): Promise<OpenedCheckpointer> {
   const opened = await openStore(options);
-  redactingSaver(opened.saver);
+  fenceWrites(redactingSaver(opened.saver));
   return opened;
 }
 

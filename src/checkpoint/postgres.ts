@@ -30,9 +30,40 @@ export async function openPostgres(uri: string, schema = DEFAULT_PG_SCHEMA): Pro
   pool.on("error", (error) => {
     console.warn(`fanout: Postgres connection to ${target.masked} lost (${error.message}); will reconnect`);
   });
-  const saver = new PostgresSaver(pool, undefined, { schema });
+  const saver = new RetryingPostgresSaver(pool, undefined, { schema });
   registerBackend(saver, { kind: "postgres", pool, schema });
   return { saver, kind: "postgres", location: `${target.masked} (schema ${schema})`, close: once(() => pool.end()) };
+}
+
+/**
+ * Postgres answers two transactions that lock the same rows in opposite orders (two savers writing
+ * one thread's blobs: a run winding down and the next one) by aborting one with "deadlock detected"
+ * or, under stricter isolation, a serialization failure. The saver rolled that transaction back
+ * whole, so it is safe to try again; both codes are transient by the server's own definition.
+ */
+const TRANSIENT_CODES = new Set(["40P01", "40001"]);
+const SAVE_ATTEMPTS = 4;
+
+/** PostgresSaver whose saves are tried again after a deadlock or serialization failure. */
+export class RetryingPostgresSaver extends PostgresSaver {
+  override put(...args: Parameters<PostgresSaver["put"]>) {
+    return retryTransient(() => super.put(...args));
+  }
+
+  override putWrites(...args: Parameters<PostgresSaver["putWrites"]>) {
+    return retryTransient(() => super.putWrites(...args));
+  }
+}
+
+async function retryTransient<T>(save: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await save();
+    } catch (error) {
+      if (attempt >= SAVE_ATTEMPTS || !TRANSIENT_CODES.has(String((error as { code?: unknown }).code))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 30));
+    }
+  }
 }
 
 /** The saver quotes the schema into its SQL as "name", so only plain identifiers are allowed. */

@@ -3,7 +3,7 @@ import { createInterface } from "node:readline/promises";
 import { HumanMessage } from "@langchain/core/messages";
 import { Command, RunControl, isGraphDrained, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
-import { acquireThreadLease } from "../checkpoint/index.js";
+import { acquireThreadLease, runUnderLease } from "../checkpoint/index.js";
 import { configurationFromEnv, configurationFromPairs, parseConfiguration, searchProviders, type Configuration } from "../config.js";
 import { parseMcpServers } from "../mcp/config.js";
 import { checkModelCredentials, loadModelProviders } from "../models.js";
@@ -64,7 +64,7 @@ export async function runCommand(args: RunArgs, saver: BaseCheckpointSaver, io: 
   const lease = await acquireThreadLease(saver, threadId);
   responseCache.useStore(responseStoreFor(saver));
   try {
-    return await runLeased(args, threadId, saver, io, lease.lost);
+    return await runUnderLease(lease, () => runLeased(args, threadId, saver, io, lease.lost));
   } finally {
     await lease.release();
   }

@@ -7,7 +7,7 @@ import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Registry } from "prom-client";
-import { acquireThreadLease, ThreadLeaseHeldError } from "../checkpoint/index.js";
+import { acquireThreadLease, runUnderLease, ThreadLeaseHeldError } from "../checkpoint/index.js";
 import { ConfigurationError, readConfiguration } from "../config.js";
 import { questionProblem } from "../question.js";
 import { describeError } from "../util/errors.js";
@@ -134,7 +134,8 @@ function holdLease(options: ServerOptions): MiddlewareHandler {
     let release!: () => void;
     options.onRun?.(new Promise<void>((resolve) => (release = resolve)).then(() => lease.release()));
     try {
-      await next();
+      // The run starts inside: its saves are refused once the lease is lost.
+      await runUnderLease(lease, next);
     } catch (error) {
       release();
       throw error;
