@@ -94,10 +94,11 @@ export function acquireSqliteLease(db: SqliteDb, threadId: string, options: Sqli
 export function heldSqliteLeases(db: SqliteDb, threadIds: readonly string[]): Set<string> {
   const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(TABLE);
   if (!exists) return new Set();
-  const wanted = new Set(threadIds);
   const now = Date.now();
-  const rows = db.prepare(`SELECT * FROM ${TABLE}`).all() as LeaseRow[];
-  return new Set(rows.filter((row) => wanted.has(row.thread_id) && isHeld(row, now)).map((row) => row.thread_id));
+  const rows = db
+    .prepare(`SELECT * FROM ${TABLE} WHERE thread_id IN (SELECT value FROM json_each(?)) AND expires_at > ?`)
+    .all(JSON.stringify(threadIds), now) as LeaseRow[];
+  return new Set(rows.filter((row) => isHeld(row, now)).map((row) => row.thread_id));
 }
 
 /** A lease counts until it expires, unless its holder is known to be gone. */

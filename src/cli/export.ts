@@ -20,7 +20,7 @@ type BenchArticle = { id: number | string; prompt: string; article: string };
  */
 export async function exportCommand(saver: BaseCheckpointSaver, io: CliIo, threadId: string | undefined, out: string | undefined): Promise<number> {
   const graph = buildDeepResearcher({ checkpointer: saver });
-  const threads = (await listThreads(saver)).filter((thread) => threadId === undefined || thread.thread_id === threadId);
+  const threads = await listThreads(saver, { threadId });
   if (threadId !== undefined && threads.length === 0) throw new UsageError(`no thread ${threadId}`);
   const articles: BenchArticle[] = [];
   for (const thread of [...threads].reverse()) {

@@ -76,8 +76,7 @@ export async function threadsCommand(saver: BaseCheckpointSaver, io: CliIo, json
  */
 export async function showCommand(saver: BaseCheckpointSaver, io: CliIo, args: ShowArgs): Promise<number> {
   const { thread: threadId, json } = args;
-  const threads = await listThreads(saver);
-  const found = threads.find((t) => t.thread_id === threadId);
+  const [found] = await listThreads(saver, { threadId });
   if (!found) throw new UsageError(`no thread ${threadId}`);
   const { view, values } = await viewThread(buildDeepResearcher({ checkpointer: saver }), found);
   await markRunning(saver, [view]);

@@ -76,6 +76,8 @@ describe("postgres checkpointer", { skip }, () => {
       assert.deepEqual(threads, await listThreadsViaList(opened.saver));
       assert.equal(threads[2].step, 2);
       assert.ok(threads[2].created_at < threads[2].updated_at);
+      assert.deepEqual(await listThreads(opened.saver, { threadId: "b" }), [threads[1]]);
+      assert.deepEqual(await listThreads(opened.saver, { threadId: "none" }), []);
 
       assert.equal(await deleteThread(opened.saver, "a"), true);
       assert.equal(await deleteThread(opened.saver, "a"), false);

@@ -68,12 +68,22 @@ describe("sqlite checkpointer", () => {
       assert.equal(a.metadata.source, "loop");
       assert.ok(a.created_at < a.updated_at, `${a.created_at} < ${a.updated_at}`);
       assert.equal((await listThreads(opened.saver, { limit: 2 })).length, 2);
+      assert.deepEqual(await listThreads(opened.saver, { threadId: "b" }), [threads[1]]);
+      assert.deepEqual(await listThreads(opened.saver, { threadId: "none" }), []);
+
+      // One thread's listing and deletion read no other thread's stored values: with "a" unreadable,
+      // "b" still lists, and "a" can still be deleted.
+      const db = (opened.saver as unknown as { db: SqliteDb }).db;
+      db.prepare("UPDATE checkpoints SET metadata = 'not json', checkpoint = 'not json' WHERE thread_id = 'a'").run();
+      await assert.rejects(listThreads(opened.saver));
+      assert.deepEqual(await listThreads(opened.saver, { threadId: "b" }), [threads[1]]);
+      assert.equal(await deleteThread(opened.saver, "a"), true);
 
       assert.equal(await deleteThread(opened.saver, "nested"), true);
       assert.equal(await deleteThread(opened.saver, "nested"), false);
       assert.deepEqual(
         (await listThreads(opened.saver)).map((t) => t.thread_id),
-        ["b", "a"],
+        ["b"],
       );
       assert.equal(await opened.saver.getTuple(threadConfig("nested")), undefined);
     } finally {
