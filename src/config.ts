@@ -90,13 +90,19 @@ export const ConfigurationSchema = z
       .default(0)
       .describe("Model tokens per minute per provider (prompt at ~4 characters a token plus max_tokens; 0 = no limit)"),
     adaptive_concurrency: booleanLike.default(true).describe("Narrow a provider's lane on 429s and widen it again on successes"),
-    model_retries: z.coerce.number().int().min(0).max(10).default(3).describe("Retries of a model or search request answered 429/5xx or cut off; never for 400/401/403"),
+    model_retries: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(6)
+      .describe("Retries of a model or search request answered 429/5xx or cut off; never for 400/401/403"),
     retry_initial_delay_ms: z.coerce
       .number()
       .int()
       .min(0)
       .max(60_000)
-      .default(200)
+      .default(100)
       .describe("Upper bound of the first retry's random wait; it doubles per retry (full jitter), or waits as long as retry-after asks"),
     breaker_threshold: positiveInt(1000).default(8).describe("Failed requests in a row to one provider that open its circuit breaker"),
     breaker_cooldown_seconds: z.coerce

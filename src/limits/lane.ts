@@ -7,6 +7,12 @@ export const SLOW_START_WIDTH = 8;
 /** Successes per unit of width, after the first 429, before the lane widens by one. */
 const SUCCESSES_PER_STEP = 2;
 
+/** Answers the lane remembers to tell a provider's limit from a random 429. */
+export const OUTCOMES_KEPT = 10;
+
+/** 429s among the last OUTCOMES_KEPT answers that narrow the lane; fewer is noise, left to the retry layer. */
+export const RATE_LIMITED_TO_NARROW = 2;
+
 /** Share of the calls in flight beside a 429'd one that the lane keeps: a margin under the provider's limit. */
 const NARROWING = 0.8;
 
@@ -25,11 +31,14 @@ export type LaneLimits = { maxInFlight: number; adaptive: boolean };
  * A named queue for calls to one outside service (`model:openai`, `search:tavily`, `fetch`),
  * shared by every run in the process. p-limit keeps at most `width` calls in flight.
  *
- * The width adapts (AIMD): a 429 narrows it to 80% of the other calls in flight when the
- * provider pushed back (those it accepted: an estimate of its limit, less a margin), and successes widen it again by one per 2×width successes, never past
- * the configured maximum. Only a 429 from a call started after the last narrowing counts, so
- * one burst of 429s narrows the lane once; only a success of a call that started with the lane
- * full counts, so a lane that is mostly idle does not grow past what it has tried.
+ * The width adapts (AIMD): when 429s pile up (2 among the lane's last 10 answers) it narrows to
+ * 80% of the other calls in flight when the provider pushed back (those it accepted: an estimate
+ * of its limit, less a margin), and successes widen it again by one per 2×width successes, never
+ * past the configured maximum. A lone 429 among successes is not a limit being hit (a random
+ * fault, or a per-minute budget whose retry-after the retry layer honours): narrowing on each one
+ * took a lane 8 wide down to 2 or 3 at 10% random 429s. Only a 429 from a call started after the
+ * last narrowing counts, so one burst of 429s narrows the lane once; only a success of a call that
+ * started with the lane full counts, so a lane that is mostly idle does not grow past what it has tried.
  */
 export class Lane {
   private readonly limit: LimitFunction;
@@ -39,6 +48,8 @@ export class Lane {
   private successes = 0;
   private epoch = 0;
   private running = 0;
+  /** The last OUTCOMES_KEPT answers of this epoch, true for a 429. */
+  private recent: boolean[] = [];
 
   constructor(
     readonly name: string,
@@ -89,10 +100,11 @@ export class Lane {
   }
 
   feedback(ticket: LaneTicket, outcome: LaneFeedback): void {
-    if (!this.adaptive) return;
+    if (!this.adaptive || ticket.epoch !== this.epoch) return;
+    this.recent = [...this.recent, outcome === "rate_limited"].slice(-OUTCOMES_KEPT);
     // Like TCP's window, the width grows only while it is what holds calls back.
     if (outcome === "ok" && ticket.full) this.widen();
-    else if (outcome === "rate_limited" && ticket.epoch === this.epoch) this.narrow();
+    else if (outcome === "rate_limited" && this.recent.filter(Boolean).length >= RATE_LIMITED_TO_NARROW) this.narrow();
   }
 
   private widen(): void {
@@ -107,6 +119,7 @@ export class Lane {
   /** Called from inside the 429'd call, so the others in flight are inFlight - 1. */
   private narrow(): void {
     this.epoch += 1;
+    this.recent = [];
     this.slowStart = false;
     this.successes = 0;
     const others = this.inFlight - 1;

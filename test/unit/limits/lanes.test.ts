@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { HumanMessage } from "@langchain/core/messages";
 import { createChatModel } from "../../../src/models.js";
-import { Lane, SLOW_START_WIDTH } from "../../../src/limits/lane.js";
+import { Lane, OUTCOMES_KEPT, RATE_LIMITED_TO_NARROW, SLOW_START_WIDTH } from "../../../src/limits/lane.js";
 import { laneKit, laneNamed } from "../../../src/limits/limitedFetch.js";
 import { estimatedRequestTokens, rateGate } from "../../../src/limits/rateGate.js";
 import { metricsRegistry } from "../../../src/limits/metrics.js";
@@ -116,13 +116,33 @@ describe("adaptive width (AIMD)", () => {
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(lane.inFlight, 4);
     for (const ticket of tickets) lane.feedback(ticket, "rate_limited");
-    assert.equal(lane.width, 2, "one narrowing, to 80% of the 3 others in flight");
+    assert.equal(lane.width, 2, "one narrowing (at the third 429), to 80% of the 3 others in flight");
     release.forEach((resolve) => resolve());
     await Promise.all(running);
     for (let i = 0; i < 3; i += 1) lane.feedback(await fullTicketOf(lane), "ok");
     assert.equal(lane.width, 2);
     lane.feedback(await fullTicketOf(lane), "ok");
     assert.equal(lane.width, 3);
+  });
+
+  test("a lone 429 among successes (a random fault, not a limit) does not narrow the lane", async () => {
+    const lane = new Lane("test", { maxInFlight: 0, adaptive: true });
+    for (let round = 0; round < 5; round += 1) {
+      for (let i = 0; i < OUTCOMES_KEPT - 1; i += 1) lane.feedback(await ticketOf(lane), "ok");
+      lane.feedback(await ticketOf(lane), "rate_limited");
+    }
+    assert.equal(lane.width, SLOW_START_WIDTH);
+  });
+
+  test(`${RATE_LIMITED_TO_NARROW} 429s among the lane's last ${OUTCOMES_KEPT} answers narrow it`, async () => {
+    const lane = new Lane("test", { maxInFlight: 0, adaptive: true });
+    for (let i = 0; i < RATE_LIMITED_TO_NARROW - 1; i += 1) {
+      lane.feedback(await ticketOf(lane), "rate_limited");
+      for (let ok = 0; ok < 3; ok += 1) lane.feedback(await ticketOf(lane), "ok");
+    }
+    assert.equal(lane.width, SLOW_START_WIDTH);
+    lane.feedback(await ticketOf(lane), "rate_limited");
+    assert.equal(lane.width, 1, "narrowed to the calls in flight beside it (none here), at least 1");
   });
 
   test("a lane that is not adaptive keeps its width", async () => {
