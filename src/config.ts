@@ -90,13 +90,7 @@ export const ConfigurationSchema = z
       .default(0)
       .describe("Model tokens per minute per provider (prompt at ~4 characters a token plus max_tokens; 0 = no limit)"),
     adaptive_concurrency: booleanLike.default(true).describe("Narrow a provider's lane on 429s and widen it again on successes"),
-    model_retries: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(10)
-      .default(6)
-      .describe("Retries of a model or search request answered 429/5xx or cut off; never for 400/401/403"),
+    model_retries: z.coerce.number().int().min(0).max(10).default(6).describe("Retries of a model or search request answered 429/5xx or cut off; never for 400/401/403"),
     retry_initial_delay_ms: z.coerce
       .number()
       .int()
