@@ -5,8 +5,10 @@ export type LimitSettings = Pick<
   Configuration,
   | "max_model_concurrency"
   | "max_search_concurrency"
+  | "max_fetch_concurrency"
   | "model_requests_per_minute"
   | "model_tokens_per_minute"
+  | "search_requests_per_minute"
   | "adaptive_concurrency"
   | "model_retries"
   | "retry_initial_delay_ms"

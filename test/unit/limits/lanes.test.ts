@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { HumanMessage } from "@langchain/core/messages";
 import { createChatModel } from "../../../src/models.js";
 import { Lane, OUTCOMES_KEPT, RATE_LIMITED_TO_NARROW, SLOW_START_WIDTH } from "../../../src/limits/lane.js";
-import { laneKit, laneNamed } from "../../../src/limits/limitedFetch.js";
+import { laneKit, laneNamed, resetLanes } from "../../../src/limits/limitedFetch.js";
 import { estimatedRequestTokens, rateGate } from "../../../src/limits/rateGate.js";
 import { metricsRegistry } from "../../../src/limits/metrics.js";
 import { createTavilyBackend } from "../../../src/search/tavily.js";
@@ -153,6 +153,8 @@ describe("adaptive width (AIMD)", () => {
 });
 
 describe("per-minute budgets", () => {
+  const standin = sharedStandIn();
+
   test("a request budget lets `limit` calls through per interval and queues the rest", async () => {
     const stop = new AbortController();
     const gate = rateGate(2, 60_000, stop.signal);
@@ -180,6 +182,20 @@ describe("per-minute budgets", () => {
   test("a request's tokens are its text at ~4 characters a token plus the reply it allows", () => {
     const body = JSON.stringify({ messages: [{ role: "user", content: "x".repeat(400) }], max_tokens: 100 });
     assert.equal(estimatedRequestTokens(body), Math.ceil(body.length / 4) + 100);
+  });
+
+  test("search_requests_per_minute holds a search lane: 2 of 5 queries go out this minute, 3 wait; model lanes are not held", async () => {
+    freshLimits({ search_requests_per_minute: 2 });
+    const backend = createTavilyBackend({ TAVILY_API_KEY: "tvly-test", TAVILY_API_BASE_URL: standin().tavilyUrl });
+    const searches = Promise.allSettled(Array.from({ length: 5 }, (_, i) => backend.search(`query ${i}`, 3)));
+    for (let tick = 0; tick < 200 && standin().tavily.calls().length < 2; tick += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(standin().tavily.calls().length, 2);
+    assert.equal(laneKit("search:tavily").requests?.queueSize, 3);
+    assert.equal(laneKit("model:openai").requests, undefined);
+    resetLanes(); // ends the three still waiting, instead of waiting out the minute
+    assert.equal((await searches).filter((search) => search.status === "rejected").length, 3);
+    assert.equal(standin().tavily.calls().length, 2);
   });
 
   test("model_requests_per_minute holds the process's requests to a provider", async () => {
