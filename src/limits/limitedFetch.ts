@@ -13,7 +13,7 @@ import { log } from "../log.js";
 import { Lane } from "./lane.js";
 import { estimatedRequestTokens, rateGate, type RateGate } from "./rateGate.js";
 import { breakerState, requestSeconds, requestsTotal, retriesTotal } from "./metrics.js";
-import { limitSettings, onLimitSettings, type LimitSettings } from "./settings.js";
+import { limitSettings, onLimitSettings, watchLanes, type LimitSettings } from "./settings.js";
 import { MAX_RETRY_AFTER_MS, backoffMs, isProviderFault, isRetryableError, isRetryableStatus, outcomeOf, retryAfterMs } from "./faults.js";
 
 /**
@@ -33,7 +33,16 @@ export class CircuitOpen extends Error {
 }
 
 /** The lane, circuit breaker, rate budgets and the settings they were made with, for one named lane. */
-type LaneKit = { lane: Lane; breaker: CircuitBreakerPolicy; breakerSettings: string; requests?: RateGate; tokens?: RateGate; rateSettings: string };
+type LaneKit = {
+  lane: Lane;
+  breaker: CircuitBreakerPolicy;
+  breakerSettings: string;
+  requests?: RateGate;
+  tokens?: RateGate;
+  rateSettings: string;
+  /** Requests between their first attempt and their answer, retry waits included. */
+  active: number;
+};
 
 const kits = new Map<string, LaneKit>();
 
@@ -83,7 +92,13 @@ export function laneKit(name: string): LaneKit {
   let kit = kits.get(name);
   if (!kit) {
     const settings = limitSettings();
-    kit = { lane: new Lane(name, laneLimits(name, settings)), breaker: makeBreaker(name, settings), breakerSettings: breakerKey(settings), ...rateGates(name, settings) };
+    kit = {
+      lane: new Lane(name, laneLimits(name, settings)),
+      breaker: makeBreaker(name, settings),
+      breakerSettings: breakerKey(settings),
+      ...rateGates(name, settings),
+      active: 0,
+    };
     kits.set(name, kit);
   }
   return kit;
@@ -100,6 +115,13 @@ onLimitSettings((settings) => {
     if (kit.breakerSettings !== breakerKey(settings)) Object.assign(kit, { breaker: makeBreaker(name, settings), breakerSettings: breakerKey(settings) });
     if (kit.rateSettings !== rateGates(name, settings).rateSettings) Object.assign(kit, rateGates(name, settings));
   }
+});
+
+watchLanes(() => {
+  for (const [name, kit] of kits) {
+    if (kit.active > 0 || kit.lane.inFlight > 0 || kit.lane.queued > 0) return name;
+  }
+  return undefined;
 });
 
 /** Forgets every lane and breaker, and ends the calls waiting for a per-minute budget (tests: a fresh process's state). */
@@ -168,6 +190,7 @@ export function limitedFetch(laneName: string, options: LimitedFetchOptions = {}
       log.debug({ lane: laneName, reason: retryReason(reason), delayMs: reason.delay, attempt: reason.attempt }, `retrying a request to ${laneName}`);
       if ("value" in reason) void (reason.value as Response).body?.cancel().catch(() => undefined);
     });
+    kit.active += 1;
     try {
       const throughBudgets = async () => {
         // Spent per request sent, retries included, before it waits for a lane slot (so a wait for budget holds no slot).
@@ -179,6 +202,8 @@ export function limitedFetch(laneName: string, options: LimitedFetchOptions = {}
     } catch (error) {
       if (isBrokenCircuitError(error)) throw new CircuitOpen(laneName, settings.breaker_cooldown_seconds);
       throw error;
+    } finally {
+      kit.active -= 1;
     }
   };
 }
