@@ -125,6 +125,9 @@ describe("adaptive width (AIMD)", () => {
     assert.equal(lane.width, 3);
   });
 
+  /** A call's ticket as the lane would have given it, started with `inFlight` calls in flight (itself included). */
+  const startedWith = (inFlight: number) => ({ epoch: 0, inFlight });
+
   test("a lone 429 among successes (a random fault, not a limit) does not narrow the lane", async () => {
     const lane = new Lane("test", { maxInFlight: 0, adaptive: true });
     for (let round = 0; round < 5; round += 1) {
@@ -134,14 +137,20 @@ describe("adaptive width (AIMD)", () => {
     assert.equal(lane.width, SLOW_START_WIDTH);
   });
 
-  test(`${RATE_LIMITED_TO_NARROW} 429s among the lane's last ${OUTCOMES_KEPT} answers narrow it`, async () => {
+  test("429s of calls that started with no more in flight than recent successes are noise, however many", () => {
     const lane = new Lane("test", { maxInFlight: 0, adaptive: true });
-    for (let i = 0; i < RATE_LIMITED_TO_NARROW - 1; i += 1) {
-      lane.feedback(await ticketOf(lane), "rate_limited");
-      for (let ok = 0; ok < 3; ok += 1) lane.feedback(await ticketOf(lane), "ok");
-    }
+    for (let i = 0; i < 4; i += 1) lane.feedback(startedWith(6), "ok");
+    for (const inFlight of [1, 3, 6, 2]) lane.feedback(startedWith(inFlight), "rate_limited");
     assert.equal(lane.width, SLOW_START_WIDTH);
-    lane.feedback(await ticketOf(lane), "rate_limited");
+  });
+
+  test(`${RATE_LIMITED_TO_NARROW} 429s among the last ${OUTCOMES_KEPT} answers, of calls started with more in flight than any success, narrow the lane`, () => {
+    const lane = new Lane("test", { maxInFlight: 0, adaptive: true });
+    for (let i = 0; i < 3; i += 1) lane.feedback(startedWith(5), "ok");
+    lane.feedback(startedWith(7), "rate_limited");
+    lane.feedback(startedWith(4), "ok");
+    assert.equal(lane.width, SLOW_START_WIDTH);
+    lane.feedback(startedWith(6), "rate_limited");
     assert.equal(lane.width, 1, "narrowed to the calls in flight beside it (none here), at least 1");
   });
 
