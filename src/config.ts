@@ -75,6 +75,13 @@ export const ConfigurationSchema = z
       .max(1000)
       .default(0)
       .describe("Search requests in flight per search provider across the process (0 = unlimited)"),
+    max_fetch_concurrency: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(8)
+      .describe("Pages fetch_url downloads at once across the process, whatever the host (0 = unlimited)"),
     model_requests_per_minute: z.coerce
       .number()
       .int()
@@ -89,14 +96,21 @@ export const ConfigurationSchema = z
       .max(1_000_000_000)
       .default(0)
       .describe("Model tokens per minute per provider (prompt at ~4 characters a token plus max_tokens; 0 = no limit)"),
+    search_requests_per_minute: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(0)
+      .describe("Search requests per minute per search provider across the process, retries included (0 = no limit)"),
     adaptive_concurrency: booleanLike.default(true).describe("Narrow a provider's lane on 429s and widen it again on successes"),
-    model_retries: z.coerce.number().int().min(0).max(10).default(3).describe("Retries of a model or search request answered 429/5xx or cut off; never for 400/401/403"),
+    model_retries: z.coerce.number().int().min(0).max(10).default(6).describe("Retries of a model or search request answered 429/5xx or cut off; never for 400/401/403"),
     retry_initial_delay_ms: z.coerce
       .number()
       .int()
       .min(0)
       .max(60_000)
-      .default(200)
+      .default(100)
       .describe("Upper bound of the first retry's random wait; it doubles per retry (full jitter), or waits as long as retry-after asks"),
     breaker_threshold: positiveInt(1000).default(8).describe("Failed requests in a row to one provider that open its circuit breaker"),
     breaker_cooldown_seconds: z.coerce

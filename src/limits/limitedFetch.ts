@@ -13,7 +13,7 @@ import { log } from "../log.js";
 import { Lane } from "./lane.js";
 import { estimatedRequestTokens, rateGate, type RateGate } from "./rateGate.js";
 import { breakerState, requestSeconds, requestsTotal, retriesTotal } from "./metrics.js";
-import { limitSettings, onLimitSettings, type LimitSettings } from "./settings.js";
+import { limitSettings, onLimitSettings, watchLanes, type LimitSettings } from "./settings.js";
 import { MAX_RETRY_AFTER_MS, backoffMs, isProviderFault, isRetryableError, isRetryableStatus, outcomeOf, retryAfterMs } from "./faults.js";
 
 /**
@@ -33,11 +33,28 @@ export class CircuitOpen extends Error {
 }
 
 /** The lane, circuit breaker, rate budgets and the settings they were made with, for one named lane. */
-type LaneKit = { lane: Lane; breaker: CircuitBreakerPolicy; breakerSettings: string; requests?: RateGate; tokens?: RateGate; rateSettings: string };
+type LaneKit = {
+  lane: Lane;
+  breaker: CircuitBreakerPolicy;
+  breakerSettings: string;
+  requests?: RateGate;
+  tokens?: RateGate;
+  rateSettings: string;
+  /** Requests between their first attempt and their answer, retry waits included. */
+  active: number;
+};
 
 const kits = new Map<string, LaneKit>();
 
+/** Aborted by resetLanes, so calls still waiting for a per-minute budget end instead of waiting out the minute. */
+let budgetsAlive = new AbortController();
+
+/** The name of the lane every fetch_url download goes through, whatever the host. */
+export const FETCH_LANE = "fetch";
+
+/** A lane's cap from its kind; model and search lanes adapt to 429s, the fetch lane (many hosts) does not. */
 function laneLimits(name: string, settings: LimitSettings) {
+  if (name === FETCH_LANE) return { maxInFlight: settings.max_fetch_concurrency, adaptive: false };
   const maxInFlight = name.startsWith("model:") ? settings.max_model_concurrency : settings.max_search_concurrency;
   return { maxInFlight, adaptive: settings.adaptive_concurrency };
 }
@@ -61,12 +78,13 @@ function makeBreaker(name: string, settings: LimitSettings): CircuitBreakerPolic
 
 const breakerKey = (settings: LimitSettings) => `${settings.breaker_threshold}/${settings.breaker_cooldown_seconds}`;
 
-/** Per-minute budgets apply to model lanes. */
+/** Per-minute budgets: requests and tokens for model lanes, requests for search lanes. */
 function rateGates(name: string, settings: LimitSettings): Pick<LaneKit, "requests" | "tokens" | "rateSettings"> {
   const model = name.startsWith("model:");
-  const rpm = model ? settings.model_requests_per_minute : 0;
+  const rpm = model ? settings.model_requests_per_minute : name.startsWith("search:") ? settings.search_requests_per_minute : 0;
   const tpm = model ? settings.model_tokens_per_minute : 0;
-  return { requests: rpm > 0 ? rateGate(rpm) : undefined, tokens: tpm > 0 ? rateGate(tpm) : undefined, rateSettings: `${rpm}/${tpm}` };
+  const { signal } = budgetsAlive;
+  return { requests: rpm > 0 ? rateGate(rpm, 60_000, signal) : undefined, tokens: tpm > 0 ? rateGate(tpm, 60_000, signal) : undefined, rateSettings: `${rpm}/${tpm}` };
 }
 
 /** The process-wide kit of a named lane, made on first use. */
@@ -74,7 +92,13 @@ export function laneKit(name: string): LaneKit {
   let kit = kits.get(name);
   if (!kit) {
     const settings = limitSettings();
-    kit = { lane: new Lane(name, laneLimits(name, settings)), breaker: makeBreaker(name, settings), breakerSettings: breakerKey(settings), ...rateGates(name, settings) };
+    kit = {
+      lane: new Lane(name, laneLimits(name, settings)),
+      breaker: makeBreaker(name, settings),
+      breakerSettings: breakerKey(settings),
+      ...rateGates(name, settings),
+      active: 0,
+    };
     kits.set(name, kit);
   }
   return kit;
@@ -93,8 +117,17 @@ onLimitSettings((settings) => {
   }
 });
 
-/** Forgets every lane and breaker (tests: a fresh process's state). */
+watchLanes(() => {
+  for (const [name, kit] of kits) {
+    if (kit.active > 0 || kit.lane.inFlight > 0 || kit.lane.queued > 0) return name;
+  }
+  return undefined;
+});
+
+/** Forgets every lane and breaker, and ends the calls waiting for a per-minute budget (tests: a fresh process's state). */
 export function resetLanes(): void {
+  budgetsAlive.abort();
+  budgetsAlive = new AbortController();
   kits.clear();
 }
 
@@ -129,7 +162,7 @@ export type LimitedFetchOptions = {
 
 /**
  * A fetch that sends every request through Fanout's one retry layer, its provider's circuit
- * breaker, the per-minute budgets (model lanes) and the named lane. The retry layer: exponential
+ * breaker, the per-minute budgets (model and search lanes) and the named lane. The retry layer: exponential
  * backoff with full jitter, at least as long as `retry-after` asks, for 429, 408, 5xx and
  * connections cut off; never for other 4xx, a server that cannot be reached, a timeout or an abort. Give it to a provider's client (whose own
  * retries must be off) so every outside call is limited the same way, whoever built the client.
@@ -157,6 +190,7 @@ export function limitedFetch(laneName: string, options: LimitedFetchOptions = {}
       log.debug({ lane: laneName, reason: retryReason(reason), delayMs: reason.delay, attempt: reason.attempt }, `retrying a request to ${laneName}`);
       if ("value" in reason) void (reason.value as Response).body?.cancel().catch(() => undefined);
     });
+    kit.active += 1;
     try {
       const throughBudgets = async () => {
         // Spent per request sent, retries included, before it waits for a lane slot (so a wait for budget holds no slot).
@@ -168,6 +202,8 @@ export function limitedFetch(laneName: string, options: LimitedFetchOptions = {}
     } catch (error) {
       if (isBrokenCircuitError(error)) throw new CircuitOpen(laneName, settings.breaker_cooldown_seconds);
       throw error;
+    } finally {
+      kit.active -= 1;
     }
   };
 }
@@ -187,6 +223,27 @@ async function attempt(lane: Lane, laneName: string, sendOnce: () => Promise<Res
       requestsTotal.inc({ lane: laneName, outcome: outcomeOf({ error }) });
       lane.feedback(ticket, "failed");
       throw error;
+    }
+  });
+}
+
+/**
+ * Runs one fetch_url download (redirects and body included) in the process-wide `fetch` lane,
+ * capped by max_fetch_concurrency whatever the host, timed and counted like the other lanes.
+ * No retries and no breaker: one site failing says nothing about the next.
+ */
+export async function inFetchLane<T>(download: () => Promise<T>): Promise<T> {
+  return laneNamed(FETCH_LANE).run(async () => {
+    const stopTimer = requestSeconds.startTimer({ lane: FETCH_LANE });
+    try {
+      const page = await download();
+      requestsTotal.inc({ lane: FETCH_LANE, outcome: "ok" });
+      return page;
+    } catch (error) {
+      requestsTotal.inc({ lane: FETCH_LANE, outcome: outcomeOf({ error }) });
+      throw error;
+    } finally {
+      stopTimer();
     }
   });
 }

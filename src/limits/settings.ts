@@ -1,26 +1,45 @@
-import { ConfigurationSchema, configurationFromEnv, type Configuration } from "../config.js";
+import { ConfigurationSchema, configurationFromEnv, parseConfiguration, type Configuration } from "../config.js";
+
+/**
+ * The settings of the process, not of a run: they shape the lanes, budgets, retries, breakers
+ * and caches that every run in the process shares.
+ */
+export const PROCESS_LIMIT_KEYS = [
+  "max_model_concurrency",
+  "max_search_concurrency",
+  "max_fetch_concurrency",
+  "model_requests_per_minute",
+  "model_tokens_per_minute",
+  "search_requests_per_minute",
+  "adaptive_concurrency",
+  "model_retries",
+  "retry_initial_delay_ms",
+  "breaker_threshold",
+  "breaker_cooldown_seconds",
+  "cache",
+  "cache_max_bytes",
+  "search_cache_ttl_seconds",
+] as const satisfies ReadonlyArray<keyof Configuration>;
 
 /** The settings the process-wide limits (lanes, retries, breakers, caches) follow. */
-export type LimitSettings = Pick<
-  Configuration,
-  | "max_model_concurrency"
-  | "max_search_concurrency"
-  | "model_requests_per_minute"
-  | "model_tokens_per_minute"
-  | "adaptive_concurrency"
-  | "model_retries"
-  | "retry_initial_delay_ms"
-  | "breaker_threshold"
-  | "breaker_cooldown_seconds"
-  | "cache"
-  | "cache_max_bytes"
-  | "search_cache_ttl_seconds"
->;
+export type LimitSettings = Pick<Configuration, (typeof PROCESS_LIMIT_KEYS)[number]>;
+
+/**
+ * New limits asked for while a lane is carrying calls: changing it then would change the
+ * limits of the runs using it mid-flight.
+ */
+export class LimitsInUse extends Error {
+  constructor(lane: string, keys: string[]) {
+    super(`the process-wide limits (${keys.join(", ")}) cannot change while ${lane} has calls in flight or waiting: they are set once, when the process starts`);
+    this.name = "LimitsInUse";
+  }
+}
 
 type Listener = (settings: LimitSettings) => void;
 
 let current: LimitSettings | undefined;
 const listeners: Listener[] = [];
+let busyLane: () => string | undefined = () => undefined;
 
 /** Defaults with FANOUT_* variables applied; a bad variable is reported by the run, not here. */
 function fromEnvironment(): LimitSettings {
@@ -31,22 +50,50 @@ function fromEnvironment(): LimitSettings {
   }
 }
 
+function pick(configuration: LimitSettings): LimitSettings {
+  return Object.fromEntries(PROCESS_LIMIT_KEYS.map((key) => [key, configuration[key]])) as LimitSettings;
+}
+
+/** The process's limits: what configureLimits set, else the defaults with FANOUT_* variables applied. */
 export function limitSettings(): LimitSettings {
   current ??= fromEnvironment();
   return current;
 }
 
+/** The process-wide keys on which `configuration` differs from the process's limits. */
+export function limitsDifferingFrom(configuration: LimitSettings): Array<(typeof PROCESS_LIMIT_KEYS)[number]> {
+  const settings = limitSettings();
+  return PROCESS_LIMIT_KEYS.filter((key) => configuration[key] !== settings[key]);
+}
+
 /**
- * Applies a run's settings to the limits every run in the process shares. Lanes are
- * process-wide, so the run that starts last sets them for all (the CLI runs one run per
- * process; a server applies its own configuration once).
+ * Sets the process's limits, once, when it starts: the server from its environment, the CLI
+ * from its one run's settings (tests and benchmarks, for a fresh process, after resetLanes).
+ * Lanes are shared by every run in the process, so a change is refused (LimitsInUse) while
+ * any lane carries calls: a run never changes the limits of another run in flight.
  */
 export function configureLimits(configuration: LimitSettings): void {
-  current = { ...configuration };
+  const changed = limitsDifferingFrom(configuration);
+  if (changed.length === 0) return;
+  const lane = busyLane();
+  if (lane !== undefined) throw new LimitsInUse(lane, changed);
+  current = pick(configuration);
   for (const listener of listeners) listener(current);
+}
+
+/** The server's start: its limits from FANOUT_* variables (a bad one stops it here, named). */
+export function configureLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): LimitSettings {
+  const settings = pick(parseConfiguration(configurationFromEnv(env), "environment"));
+  configureLimits(settings);
+  return settings;
 }
 
 /** Calls `listener` whenever configureLimits changes the settings. */
 export function onLimitSettings(listener: Listener): void {
   listeners.push(listener);
+}
+
+/** Tells configureLimits which lane, if any, is carrying calls now. */
+export function watchLanes(busy: () => string | undefined): void {
+  busyLane = busy;
 }

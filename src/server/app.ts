@@ -9,6 +9,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Registry } from "prom-client";
 import { acquireThreadLease, runUnderLease, ThreadLeaseHeldError } from "../checkpoint/index.js";
 import { ConfigurationError, readConfiguration } from "../config.js";
+import { limitSettings, limitsDifferingFrom } from "../limits/settings.js";
 import { questionProblem } from "../question.js";
 import { describeError } from "../util/errors.js";
 import { packageRoot } from "../util/packageRoot.js";
@@ -105,7 +106,9 @@ const checkRun: MiddlewareHandler = async (c, next) => {
     return c.json({ error: "NotFound", message: `no graph "${String(body.assistant_id)}"; this server runs "${GRAPH_ID}"` }, 404);
   }
   try {
-    readConfiguration({ configurable: body?.config?.configurable ?? {}, context: body?.context });
+    const configuration = readConfiguration({ configurable: body?.config?.configurable ?? {}, context: body?.context });
+    const processWide = limitsDifferingFrom(configuration);
+    if (processWide.length > 0) return c.json({ error: "ConfigurationError", message: processLimitsMessage(processWide) }, 422);
   } catch (error) {
     if (error instanceof ConfigurationError) return c.json({ error: "ConfigurationError", message: error.message }, 422);
     throw error;
@@ -115,6 +118,13 @@ const checkRun: MiddlewareHandler = async (c, next) => {
   if (problem) return c.json({ error: "BadQuestion", message: problem }, 422);
   return next();
 };
+
+/** Why a run may not set the process's limits, and what they are. */
+function processLimitsMessage(keys: ReturnType<typeof limitsDifferingFrom>): string {
+  const settings = limitSettings();
+  const shown = keys.map((key) => `${key} (the server's: ${String(settings[key])}, from FANOUT_${key.toUpperCase()} or the default)`).join(", ");
+  return `${shown}: these limits are the server's, shared by every run in it, and set when it starts; a run cannot change them`;
+}
 
 /**
  * Takes the thread's lease before its run starts (409 if another process runs

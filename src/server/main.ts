@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import { collectDefaultMetrics } from "prom-client";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 import { checkpointOptionsFromEnv, openCheckpointer } from "../checkpoint/index.js";
+import { configureLimitsFromEnv } from "../limits/settings.js";
 import { describeError } from "../util/errors.js";
 import { createServerApp, type ServerOptions } from "./app.js";
 import { metricsRegistry } from "./metrics.js";
@@ -24,6 +25,8 @@ const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const host = env.HOST?.trim() || "127.0.0.1";
   const port = portFrom(env.PORT);
+  // Lanes, budgets, breakers and caches are the process's, shared by every run: set once, here.
+  configureLimitsFromEnv(env);
   const store = await openCheckpointer(checkpointOptionsFromEnv(env));
   // One control for every run: a shutdown asks each to stop after the steps in flight.
   const control = new RunControl();

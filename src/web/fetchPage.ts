@@ -3,6 +3,7 @@ import { htmlToMarkdown } from "../search/local/html.js";
 import { tidyText } from "../search/local/clean.js";
 import { cleanTitle } from "../util/title.js";
 import { pdfToText } from "../util/pdf.js";
+import { inFetchLane } from "../limits/limitedFetch.js";
 import { type AddressPolicy, checkUrl, guardedLookup } from "./addressGuard.js";
 
 /** A page read and turned into text a model can read. */
@@ -36,11 +37,19 @@ function agentFor(policy: AddressPolicy): Dispatcher {
 /**
  * Fetches a web page for a researcher: http(s) only, every address checked
  * (see addressGuard.ts) on the first request and on each redirect, at most
- * MAX_REDIRECTS redirects, at most `maxBytes` read, HTML/text/PDF only.
+ * MAX_REDIRECTS redirects, at most `maxBytes` read, HTML/text/PDF only, and at
+ * most max_fetch_concurrency downloads at once in the process (the `fetch` lane).
  * Each failure throws an Error whose message says what was wrong.
  */
 export async function fetchPage(address: string, options: FetchOptions): Promise<FetchedPage> {
-  let url = parseUrl(address);
+  const url = parseUrl(address);
+  // The time limit starts once the lane lets the download go: waiting for a slot is not the server's slowness.
+  return inFetchLane(() => download(url, address, options));
+}
+
+/** fetchPage's download, redirects and body, in the fetch lane. */
+async function download(start: URL, address: string, options: FetchOptions): Promise<FetchedPage> {
+  let url = start;
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
   try {

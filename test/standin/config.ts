@@ -9,7 +9,7 @@ import type { ResolvedConfig, StandInConfig } from "./types.js";
 export const DEFAULTS: ResolvedConfig = {
   latencyMs: 0,
   jitterMs: 0,
-  faults: { rate429: 0, rate500: 0, seed: 1 },
+  faults: { rate429: 0, rate500: 0, seed: 1, atOnce: false },
   units: 3,
   searchRounds: 1,
   tokens: { charsPerToken: 4 },
@@ -26,7 +26,7 @@ export const ConfigPatch = z.strictObject({
   jitterMs: z.number().min(0).optional(),
   units: z.number().int().min(0).max(100).optional(),
   searchRounds: z.number().int().min(0).max(50).optional(),
-  faults: z.strictObject({ rate429: rate.optional(), rate500: rate.optional(), seed: z.number().int().optional() }).optional(),
+  faults: z.strictObject({ rate429: rate.optional(), rate500: rate.optional(), seed: z.number().int().optional(), atOnce: z.boolean().optional() }).optional(),
   tokens: z.strictObject({ charsPerToken: z.number().positive().optional() }).optional(),
   quirks: z.array(z.enum(QUIRKS)).optional(),
   contextTokens: z.number().int().min(0).optional(),

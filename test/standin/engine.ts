@@ -194,16 +194,20 @@ export class Engine {
     return { status: 200 };
   }
 
-  /** The hidden concurrency limit first (answered at once, as a gateway does), then latency (plus seeded jitter), then an injected fault if one is due. */
+  /**
+   * The hidden concurrency limit first (answered at once, as a gateway does), then latency (plus
+   * seeded jitter), then an injected fault if one is due (or before the latency, with faults.atOnce).
+   */
   private async delayAndFault(res: ServerResponse, signal: AbortSignal, protocol: WireProtocol): Promise<Outcome | undefined> {
     const { latencyMs, jitterMs, faults, maxInFlight } = this.config;
     if (maxInFlight > 0 && this.counters.inFlight > maxInFlight) {
       protocol.sendError(res, 429, `Too many requests in flight (stand-in hidden limit of ${maxInFlight}).`, "rate_limit_exceeded");
       return { status: 429 };
     }
-    await pause(latencyMs + (jitterMs > 0 ? Math.round(this.jitter() * jitterMs) : 0), signal);
+    const early = faults.atOnce ? this.faults.next(faults.rate429, faults.rate500) : undefined;
+    if (!early) await pause(latencyMs + (jitterMs > 0 ? Math.round(this.jitter() * jitterMs) : 0), signal);
     if (signal.aborted) return { status: 499 };
-    const fault = this.faults.next(faults.rate429, faults.rate500);
+    const fault = faults.atOnce ? early : this.faults.next(faults.rate429, faults.rate500);
     if (!fault) return undefined;
     protocol.sendError(
       res,

@@ -10,7 +10,7 @@ const lookup = tool(async () => "", { name: "lookup", description: "Look up", sc
 const chatBody = (content: string) => ({ model: "gpt-4.1", messages: [{ role: "user", content }] });
 
 describe("stand-in faults, latency and concurrency", () => {
-  const current = suiteStandIn({ latencyMs: 0, jitterMs: 0, faults: { rate429: 0, rate500: 0, seed: 1 }, behaviour: undefined });
+  const current = suiteStandIn({ latencyMs: 0, jitterMs: 0, faults: { rate429: 0, rate500: 0, seed: 1, atOnce: false }, behaviour: undefined });
   let standIn: StandIn;
   beforeEach(() => {
     standIn = current();
@@ -64,6 +64,22 @@ describe("stand-in faults, latency and concurrency", () => {
     const second = await run();
     assert.deepEqual(first, second);
     assert.ok(first.includes(500) && first.includes(200), first.join(","));
+  });
+
+  it("faults.atOnce draws the same faults, and answers them without waiting out the latency", async () => {
+    standIn.configure({ faults: { rate500: 0.5, seed: 7 } });
+    const statuses = async () => {
+      const seen: number[] = [];
+      for (let i = 0; i < 20; i += 1) seen.push((await postJson(`${standIn.url}/chat/completions`, chatBody(`q${i}`))).status);
+      return seen;
+    };
+    const after = await statuses();
+    standIn.reset();
+    standIn.configure({ faults: { atOnce: true } });
+    assert.deepEqual(await statuses(), after);
+    // A minute of latency: only a fault answered before it lets this request end within the test's time.
+    standIn.configure({ latencyMs: 60_000, faults: { rate500: 1 } });
+    assert.equal((await postJson(`${standIn.url}/chat/completions`, chatBody("at once"))).status, 500);
   });
 
   it("counts peak in-flight requests, overall and per role", async () => {

@@ -96,6 +96,8 @@ export interface FaultOptions {
   rate500?: number;
   /** Seed of the PRNG that draws faults and jitter. */
   seed?: number;
+  /** Answer a drawn fault at once, before the latency, as a gateway does (default: after it). The same draws either way. */
+  atOnce?: boolean;
 }
 
 export interface TokenOptions {
@@ -136,7 +138,7 @@ export interface StandInOptions extends StandInConfig {
 export interface ResolvedConfig {
   latencyMs: number;
   jitterMs: number;
-  faults: { rate429: number; rate500: number; seed: number };
+  faults: { rate429: number; rate500: number; seed: number; atOnce: boolean };
   units: number;
   searchRounds: number;
   behaviour?: Behaviour;

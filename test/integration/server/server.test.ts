@@ -105,6 +105,18 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
     assert.equal(badSetting.status, 422);
     assert.match(((await badSetting.json()) as { message: string }).message, /^bad value "many" for "max_search_results"/);
 
+    // Lanes are the server's, shared by every run: a run asking for other limits is refused, not silently run under the server's.
+    const processLimit = await post(
+      `/threads/${thread}/runs/stream`,
+      JSON.stringify({
+        assistant_id: "deep_researcher",
+        input: { messages: [{ role: "user", content: "How do tides work?" }] },
+        config: { configurable: { max_model_concurrency: 2 } },
+      }),
+    );
+    assert.equal(processLimit.status, 422);
+    assert.match(((await processLimit.json()) as { message: string }).message, /^max_model_concurrency \(the server's: 0, .*a run cannot change them$/);
+
     const empty = await post("/runs/stream", JSON.stringify({ assistant_id: "deep_researcher", input: { messages: [{ role: "user", content: "  " }] } }));
     assert.equal(empty.status, 422);
     assert.equal(((await empty.json()) as { message: string }).message, "the question is empty");

@@ -2,8 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { HumanMessage } from "@langchain/core/messages";
 import { createChatModel } from "../../../src/models.js";
-import { Lane, SLOW_START_WIDTH } from "../../../src/limits/lane.js";
-import { laneKit, laneNamed } from "../../../src/limits/limitedFetch.js";
+import { Lane, OUTCOMES_KEPT, RATE_LIMITED_TO_NARROW, SLOW_START_WIDTH } from "../../../src/limits/lane.js";
+import { laneKit, laneNamed, resetLanes } from "../../../src/limits/limitedFetch.js";
 import { estimatedRequestTokens, rateGate } from "../../../src/limits/rateGate.js";
 import { metricsRegistry } from "../../../src/limits/metrics.js";
 import { createTavilyBackend } from "../../../src/search/tavily.js";
@@ -116,13 +116,42 @@ describe("adaptive width (AIMD)", () => {
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(lane.inFlight, 4);
     for (const ticket of tickets) lane.feedback(ticket, "rate_limited");
-    assert.equal(lane.width, 2, "one narrowing, to 80% of the 3 others in flight");
+    assert.equal(lane.width, 2, "one narrowing (at the third 429), to 80% of the 3 others in flight");
     release.forEach((resolve) => resolve());
     await Promise.all(running);
     for (let i = 0; i < 3; i += 1) lane.feedback(await fullTicketOf(lane), "ok");
     assert.equal(lane.width, 2);
     lane.feedback(await fullTicketOf(lane), "ok");
     assert.equal(lane.width, 3);
+  });
+
+  /** A call's ticket as the lane would have given it, started with `inFlight` calls in flight (itself included). */
+  const startedWith = (inFlight: number) => ({ epoch: 0, inFlight });
+
+  test("a lone 429 among successes (a random fault, not a limit) does not narrow the lane", async () => {
+    const lane = new Lane("test", { maxInFlight: 0, adaptive: true });
+    for (let round = 0; round < 5; round += 1) {
+      for (let i = 0; i < OUTCOMES_KEPT - 1; i += 1) lane.feedback(await ticketOf(lane), "ok");
+      lane.feedback(await ticketOf(lane), "rate_limited");
+    }
+    assert.equal(lane.width, SLOW_START_WIDTH);
+  });
+
+  test("429s of calls that started with no more in flight than recent successes are noise, however many", () => {
+    const lane = new Lane("test", { maxInFlight: 0, adaptive: true });
+    for (let i = 0; i < 4; i += 1) lane.feedback(startedWith(6), "ok");
+    for (const inFlight of [1, 3, 6, 2]) lane.feedback(startedWith(inFlight), "rate_limited");
+    assert.equal(lane.width, SLOW_START_WIDTH);
+  });
+
+  test(`${RATE_LIMITED_TO_NARROW} 429s among the last ${OUTCOMES_KEPT} answers, of calls started with more in flight than any success, narrow the lane`, () => {
+    const lane = new Lane("test", { maxInFlight: 0, adaptive: true });
+    for (let i = 0; i < 3; i += 1) lane.feedback(startedWith(5), "ok");
+    lane.feedback(startedWith(7), "rate_limited");
+    lane.feedback(startedWith(4), "ok");
+    assert.equal(lane.width, SLOW_START_WIDTH);
+    lane.feedback(startedWith(6), "rate_limited");
+    assert.equal(lane.width, 1, "narrowed to the calls in flight beside it (none here), at least 1");
   });
 
   test("a lane that is not adaptive keeps its width", async () => {
@@ -133,6 +162,8 @@ describe("adaptive width (AIMD)", () => {
 });
 
 describe("per-minute budgets", () => {
+  const standin = sharedStandIn();
+
   test("a request budget lets `limit` calls through per interval and queues the rest", async () => {
     const stop = new AbortController();
     const gate = rateGate(2, 60_000, stop.signal);
@@ -160,6 +191,20 @@ describe("per-minute budgets", () => {
   test("a request's tokens are its text at ~4 characters a token plus the reply it allows", () => {
     const body = JSON.stringify({ messages: [{ role: "user", content: "x".repeat(400) }], max_tokens: 100 });
     assert.equal(estimatedRequestTokens(body), Math.ceil(body.length / 4) + 100);
+  });
+
+  test("search_requests_per_minute holds a search lane: 2 of 5 queries go out this minute, 3 wait; model lanes are not held", async () => {
+    freshLimits({ search_requests_per_minute: 2 });
+    const backend = createTavilyBackend({ TAVILY_API_KEY: "tvly-test", TAVILY_API_BASE_URL: standin().tavilyUrl });
+    const searches = Promise.allSettled(Array.from({ length: 5 }, (_, i) => backend.search(`query ${i}`, 3)));
+    for (let tick = 0; tick < 200 && standin().tavily.calls().length < 2; tick += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(standin().tavily.calls().length, 2);
+    assert.equal(laneKit("search:tavily").requests?.queueSize, 3);
+    assert.equal(laneKit("model:openai").requests, undefined);
+    resetLanes(); // ends the three still waiting, instead of waiting out the minute
+    assert.equal((await searches).filter((search) => search.status === "rejected").length, 3);
+    assert.equal(standin().tavily.calls().length, 2);
   });
 
   test("model_requests_per_minute holds the process's requests to a provider", async () => {

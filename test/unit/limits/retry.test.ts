@@ -27,6 +27,14 @@ describe("one retry layer", () => {
     assert.equal((await retriesCounted()) - before, 2);
   });
 
+  test("by default a call survives 6 faults in a row (at 20% random faults, 4 in a row cut short 2 runs in 60)", async () => {
+    freshLimits({ breaker_threshold: 100 });
+    standin().failNext(3, 500);
+    standin().failNext(3, 429);
+    await ask();
+    assert.equal(standin().stats().total, 7);
+  });
+
   test("model_retries bounds the attempts: 1 + 3, never the client's retries times ours", async () => {
     freshLimits({ model_retries: 3, breaker_threshold: 100 });
     standin().failNext(10, 503);

@@ -11,6 +11,8 @@ import type { AddressInfo } from "node:net";
 import { RefusedAddressError, forbiddenKind } from "../../../src/web/addressGuard.js";
 import { MAX_REDIRECTS, fetchPage, type FetchOptions } from "../../../src/web/fetchPage.js";
 import { makePdf } from "../../support/pdf.js";
+import { metricsRegistry } from "../../../src/limits/metrics.js";
+import { freshLimits } from "../limits/support.js";
 
 type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -34,7 +36,21 @@ const routes: Record<string, Route> = {
   "/silent": () => undefined, // never answers
   "/declared-huge": (_req, res) => res.writeHead(200, { "content-type": "text/html", "content-length": String(50_000_000) }).end(),
   "/streamed-huge": (_req, res) => streamHuge(res),
+  "/held": (_req, res) => held(res),
 };
+
+/** Pages being served by /held now, and the most at once. */
+const serving = { now: 0, peak: 0 };
+
+/** Answers after 20 ms, counting how many such answers are in progress at once. */
+function held(res: ServerResponse): void {
+  serving.now += 1;
+  serving.peak = Math.max(serving.peak, serving.now);
+  setTimeout(() => {
+    serving.now -= 1;
+    res.writeHead(200, { "content-type": "text/plain" }).end("Held notes about tides.");
+  }, 20);
+}
 
 /** Sends a 50 MB page in 64 KB chunks, without a length, until the reader hangs up. */
 function streamHuge(res: ServerResponse): void {
@@ -98,6 +114,27 @@ describe("fetchPage reads", () => {
     assert.equal(page.url, `${base}/article`);
   });
 });
+
+describe("the fetch lane", () => {
+  it("max_fetch_concurrency caps the downloads in flight across every caller in the process, and the metrics show the lane", async () => {
+    freshLimits({ max_fetch_concurrency: 3 });
+    serving.peak = 0;
+    const before = await fetchesCounted();
+    const pages = await Promise.all(Array.from({ length: 10 }, () => fetchPage(`${base}/held`, open)));
+    assert.equal(pages.length, 10);
+    assert.equal(serving.peak, 3);
+    const text = await metricsRegistry.metrics();
+    assert.match(text, /fanout_lane_width\{lane="fetch"\} 3/);
+    assert.match(text, /fanout_lane_in_flight\{lane="fetch"\} 0/);
+    assert.equal((await fetchesCounted()) - before, 10);
+  });
+});
+
+/** Downloads the fetch lane has counted as done. */
+async function fetchesCounted(): Promise<number> {
+  const metric = await metricsRegistry.getSingleMetric("fanout_requests_total")?.get();
+  return (metric?.values ?? []).filter((value) => value.labels.lane === "fetch" && value.labels.outcome === "ok").reduce((sum, value) => sum + value.value, 0);
+}
 
 describe("fetchPage says what is wrong with", () => {
   const cases: [string, string, RegExp][] = [
