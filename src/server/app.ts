@@ -2,16 +2,15 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { createEmbedServer, type ThreadSaver } from "@langchain/langgraph-api/experimental/embed";
-import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { Hono, type Context } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Registry } from "prom-client";
-import { ConfigurationError, readConfiguration } from "../config.js";
-import { questionProblem } from "../question.js";
 import { describeError } from "../util/errors.js";
 import { packageRoot } from "../util/packageRoot.js";
 import { assistantIdOf, registerAssistantRoutes } from "./assistants.js";
+import { checkRun, RUN_CREATING_ROUTES } from "./checkRun.js";
 import { registerRunRoutes } from "./runRoutes.js";
 import { Runner } from "./runs.js";
 
@@ -34,9 +33,6 @@ export type ServerOptions = {
   cutOff?: AbortSignal;
 };
 
-/** Routes whose body carries a run's settings, checked before anything is stored. */
-const RUN_CREATING_ROUTES = ["/threads/:thread_id/runs", "/threads/:thread_id/runs/stream", "/threads/:thread_id/runs/wait", "/runs", "/runs/stream", "/runs/wait"];
-
 /**
  * The LangGraph HTTP API for the research graph: threads, state and history
  * from `@langchain/langgraph-api`'s embed server, on Fanout's own store, and
@@ -57,7 +53,7 @@ export function createServerApp(options: ServerOptions): Hono {
   const tooLarge = (c: Context) => c.json({ error: "PayloadTooLarge", message: `the request body is over ${options.maxBodyBytes} bytes` }, 413, { Connection: "close" });
   app.use("*", bodyLimit({ maxSize: options.maxBodyBytes, onError: tooLarge }));
   app.get("/metrics", async (c) => c.body(await options.registry.metrics(), 200, { "content-type": options.registry.contentType }));
-  for (const route of RUN_CREATING_ROUTES) app.post(route, checkRun);
+  for (const route of RUN_CREATING_ROUTES) app.post(route, checkRun([GRAPH_ID, assistantIdOf(GRAPH_ID)]));
   const embed = createEmbedServer({ graph: { [GRAPH_ID]: options.graph }, threads: options.threads, checkpointer: options.saver });
   registerAssistantRoutes(app, GRAPH_ID, options.graph);
   registerRunRoutes(app, new Runner({ embed, saver: options.saver, threads: options.threads, graphId: GRAPH_ID, onRun: options.onRun, cutOff: options.cutOff }));
@@ -80,44 +76,3 @@ async function health(c: Context, saver: BaseCheckpointSaver) {
     return c.json({ status: "unavailable", version: fanoutVersion(), reason: `the store does not answer: ${describeError(error)}` }, 503);
   }
 }
-
-type ChatMessage = { role?: unknown; type?: unknown; content?: unknown };
-type RunBody = {
-  assistant_id?: unknown;
-  input?: { messages?: ChatMessage[] } | null;
-  config?: { configurable?: Record<string, unknown> };
-  context?: Record<string, unknown>;
-};
-
-/** The text of the last message the user sent in a run's input, if it has one. */
-function lastUserText(body: RunBody): string | undefined {
-  const messages = Array.isArray(body?.input?.messages) ? body.input.messages : [];
-  const user = [...messages].reverse().find((message) => ["user", "human"].includes(String(message?.role ?? message?.type)));
-  return typeof user?.content === "string" ? user.content : undefined;
-}
-
-/**
- * A run with a bad setting, or an empty or over-long question, is refused with
- * 422 and the reason, before a thread or run is stored.
- */
-const checkRun: MiddlewareHandler = async (c, next) => {
-  let body: RunBody;
-  try {
-    body = (await c.req.json()) as RunBody;
-  } catch {
-    return c.json({ error: "BadRequest", message: "the request body is not JSON" }, 400);
-  }
-  if (body?.assistant_id !== undefined && body.assistant_id !== GRAPH_ID && body.assistant_id !== assistantIdOf(GRAPH_ID)) {
-    return c.json({ error: "NotFound", message: `no graph "${String(body.assistant_id)}"; this server runs "${GRAPH_ID}"` }, 404);
-  }
-  try {
-    readConfiguration({ configurable: body?.config?.configurable ?? {}, context: body?.context });
-  } catch (error) {
-    if (error instanceof ConfigurationError) return c.json({ error: "ConfigurationError", message: error.message }, 422);
-    throw error;
-  }
-  const question = lastUserText(body);
-  const problem = question === undefined ? undefined : questionProblem(question);
-  if (problem) return c.json({ error: "BadQuestion", message: problem }, 422);
-  return next();
-};
