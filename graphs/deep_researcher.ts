@@ -17,7 +17,7 @@ import { compressResearch } from "../src/researcher/compressResearch.js";
 import { createResearcher } from "../src/researcher/researcher.js";
 import { createResearcherTools } from "../src/researcher/researcherTools.js";
 import { createToolbox } from "../src/researcher/toolbox.js";
-import { emitProgress, type Stage } from "../src/progress.js";
+import { emitProgress, reportingTokens, type Stage } from "../src/progress.js";
 import { finalReport } from "../src/report/finalReport.js";
 import { clarifyWithUser } from "../src/scoping/clarifyWithUser.js";
 import { writeResearchBrief } from "../src/scoping/writeResearchBrief.js";
@@ -41,20 +41,28 @@ export type BuildOptions = {
   tools?: StructuredToolInterface[];
 };
 
-/** A node that first emits the `stage` progress event (on its first round only, when `first` says which). */
+/**
+ * A node that first emits the `stage` progress event (on its first round only, when `first` says
+ * which), and whose model calls emit `tokens` events.
+ */
 function announcing<S, R>(stage: Stage, node: (state: S, config: LangGraphRunnableConfig) => R, first: (state: S) => boolean = () => true) {
-  return (state: S, config: LangGraphRunnableConfig): R => {
+  return reportingTokens((state: S, config: LangGraphRunnableConfig): R => {
     if (first(state)) emitProgress(config, { type: "stage", stage });
     return node(state, config);
-  };
+  });
+}
+
+/** A research unit's node, whose model calls' `tokens` events name the unit. */
+function inUnit<S extends { tool_call_id: string; research_topic: string }, R>(node: (state: S, config: LangGraphRunnableConfig) => R) {
+  return reportingTokens(node, (state: S) => ({ id: state.tool_call_id, topic: state.research_topic }));
 }
 
 export function buildResearcherGraph(tools: StructuredToolInterface[] = []) {
   const toolbox = createToolbox(tools);
   return new StateGraph(ResearcherState, { output: ResearcherOutput })
-    .addNode("researcher", createResearcher(toolbox))
-    .addNode("researcher_tools", createResearcherTools(toolbox), { ends: ["researcher", "compress_research"] })
-    .addNode("compress_research", compressResearch)
+    .addNode("researcher", inUnit(createResearcher(toolbox)))
+    .addNode("researcher_tools", inUnit(createResearcherTools(toolbox)), { ends: ["researcher", "compress_research"] })
+    .addNode("compress_research", inUnit(compressResearch))
     .addEdge(START, "researcher")
     .addEdge("researcher", "researcher_tools")
     .addEdge("compress_research", END)

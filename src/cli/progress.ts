@@ -19,6 +19,8 @@ export class RunProgress {
   /** Model calls that needed a fallback, by kind (tool_calling, json_in_text, …), for --json counts. */
   readonly modelFallbacks: Record<string, number> = {};
   readonly sources = new Set<string>();
+  /** Tokens the run's model calls have spent so far, from the `tokens` events. */
+  readonly tokens = { input: 0, output: 0 };
   /** Milliseconds spent in each stage, for --json timings. */
   readonly stageTimings: Record<string, number> = {};
   private stageStartedAt = Date.now();
@@ -82,6 +84,10 @@ export class RunProgress {
       case "model_fallback":
         this.modelFallbacks[event.fallback] = (this.modelFallbacks[event.fallback] ?? 0) + 1;
         break;
+      case "tokens":
+        this.tokens.input += event.input;
+        this.tokens.output += event.output;
+        break;
     }
   }
 
@@ -90,7 +96,8 @@ export class RunProgress {
     this.stageTimings[this.stage] = (this.stageTimings[this.stage] ?? 0) + (Date.now() - this.stageStartedAt);
     this.stage = stage;
     this.stageStartedAt = Date.now();
-    this.emit(`stage: ${stage}`);
+    // Exact counts, so a log can be checked against --json's usage.
+    this.emit(`stage: ${stage} (tokens so far: ${this.tokens.input} in, ${this.tokens.output} out)`);
   }
 
   /** A line of its own in the progress output, e.g. what the local corpus holds. */
@@ -103,7 +110,8 @@ export class RunProgress {
   }
 
   statusLine(): string {
-    return `${this.stage} · units ${this.unitsFinished}/${this.unitsStarted} done · ${countOf(this.sources.size, "source")} · ${formatElapsed(this.elapsedMs())}`;
+    const tokens = (this.tokens.input + this.tokens.output).toLocaleString("en-US");
+    return `${this.stage} · units ${this.unitsFinished}/${this.unitsStarted} done · ${countOf(this.sources.size, "source")} · ${tokens} tokens · ${formatElapsed(this.elapsedMs())}`;
   }
 
   private emit(line: string): void {

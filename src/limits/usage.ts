@@ -5,6 +5,7 @@ import type { LLMResult } from "@langchain/core/outputs";
 import type { ChainValues } from "@langchain/core/utils/types";
 import { cacheLookupsTotal, modelCallSeconds, modelCallsTotal, modelCostTotal, modelTokensTotal, unitsTotal } from "./metrics.js";
 import { estimatedCostUsd } from "./prices.js";
+import { emitTokens } from "../progress.js";
 
 /** The graph node that runs one research unit. */
 const RESEARCH_UNIT_NODE = "research_unit";
@@ -22,7 +23,7 @@ export type UsageSummary = {
   units_finished: number;
 };
 
-type Started = { model: string; startedAt: number };
+type Started = { model: string; node: string; startedAt: number };
 
 /**
  * Counts model calls, tokens and an estimated cost from LangChain's callbacks, so it works for
@@ -62,7 +63,7 @@ export class ModelUsage extends BaseCallbackHandler {
   ): void {
     const params = (extra?.invocation_params ?? {}) as { model?: unknown };
     const model = String(metadata?.ls_model_name ?? params.model ?? "unknown");
-    this.calls.set(runId, { model, startedAt: performance.now() });
+    this.calls.set(runId, { model, node: String(metadata?.langgraph_node ?? ""), startedAt: performance.now() });
   }
 
   override handleLLMEnd(output: LLMResult, runId: string, _parent?: string, _tags?: string[], extra?: Record<string, unknown>): void {
@@ -77,6 +78,8 @@ export class ModelUsage extends BaseCallbackHandler {
     if (cost === undefined && !cached) this.unpriced = true;
     this.summary.cost_usd = (this.summary.cost_usd ?? 0) + (cost ?? 0);
     if (!this.publish) return;
+    // Only the process's instance, which every client carries, so each call is told once.
+    emitTokens({ step: call.node, model: call.model, input, output: out, cached });
     modelCallsTotal.inc({ model: call.model, outcome: cached ? "cached" : "ok" });
     modelCallSeconds.observe({ model: call.model }, (performance.now() - call.startedAt) / 1000);
     modelTokensTotal.inc({ model: call.model, direction: "input" }, input);
@@ -121,7 +124,7 @@ export class ModelUsage extends BaseCallbackHandler {
   }
 
   private take(runId: string): Started {
-    const call = this.calls.get(runId) ?? { model: "unknown", startedAt: performance.now() };
+    const call = this.calls.get(runId) ?? { model: "unknown", node: "", startedAt: performance.now() };
     this.calls.delete(runId);
     return call;
   }

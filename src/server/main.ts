@@ -37,6 +37,7 @@ async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   } as never) as unknown as ServerOptions["graph"];
   collectDefaultMetrics({ register: metricsRegistry });
   const runs = new Set<Promise<void>>();
+  const cutOff = new AbortController();
   const app = createServerApp({
     graph,
     saver: store.saver,
@@ -48,6 +49,7 @@ async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       runs.add(ended);
       void ended.finally(() => runs.delete(ended));
     },
+    cutOff: cutOff.signal,
   });
   const server = serve({ fetch: app.fetch, hostname: host, port }, (address) => {
     process.stdout.write(`fanout server on http://${host}:${address.port} (store: ${store.kind} ${store.location})\n`);
@@ -66,14 +68,15 @@ async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     process.stdout.write(`${signal}: no new requests; stopping the ${runs.size} run(s) in flight after their current steps\n`);
     server.close();
     control.requestDrain("shutdown");
-    const cutOff = setTimeout(() => {
+    const cuttingOff = setTimeout(() => {
       process.stdout.write(`cutting off the steps still running after ${graceMs / 1000} s\n`);
-      server.closeAllConnections(); // each run's signal is its request's: they abort
+      cutOff.abort(); // every run has a signal of its own, background runs included
+      server.closeAllConnections();
       setTimeout(() => process.exit(1), CUT_OFF_MS).unref();
     }, graceMs);
-    cutOff.unref();
+    cuttingOff.unref();
     await Promise.allSettled([...runs]);
-    clearTimeout(cutOff);
+    clearTimeout(cuttingOff);
     server.closeAllConnections();
     await store.close();
     process.exit(0);

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { StandIn } from "../standin/server.js";
 import { runGraph, sharedStandIn } from "../support/harness.js";
 import type { ProgressEvent } from "../../src/progress.js";
+import { ModelUsage } from "../../src/limits/usage.js";
 
 type Of<T extends ProgressEvent["type"]> = Extract<ProgressEvent, { type: T }>;
 
@@ -63,5 +64,26 @@ describe("progress events on the custom stream", () => {
     assert.equal(failed.length, 1);
     assert.deepEqual([failed[0].unit, failed[0].topic, failed[0].tool], [started.id, started.topic, "broken_tool"]);
     assert.match(failed[0].error, /disk on fire/);
+  });
+
+  test("a tokens event per model call, naming its unit inside one; together they are the run's usage", async () => {
+    const usage = new ModelUsage();
+    const run = await runGraph("How does tidal power generate electricity?", {}, { callbacks: [usage] });
+    const events = run.custom as ProgressEvent[];
+    const tokens = events.filter((event): event is Of<"tokens"> => event.type === "tokens");
+    const totals = usage.totals();
+    assert.equal(tokens.length, totals.model_calls);
+    assert.equal(tokens.length, standin.stats().total, "one event per request the provider answered");
+    const sum = (key: "input" | "output") => tokens.reduce((total, event) => total + event[key], 0);
+    assert.deepEqual([sum("input"), sum("output")], [totals.input_tokens, totals.output_tokens]);
+    assert.ok(totals.input_tokens > 0 && totals.output_tokens > 0);
+
+    const topics = new Map(events.filter((event): event is Of<"unit_started"> => event.type === "unit_started").map((event) => [event.id, event.topic]));
+    const inUnits = tokens.filter((event) => ["researcher", "researcher_tools", "compress_research"].includes(event.step));
+    assert.equal(new Set(inUnits.map((event) => event.unit)).size, 3, "each unit's calls are named by its id");
+    for (const event of inUnits) assert.equal(topics.get(event.unit!), event.topic);
+    for (const event of tokens.filter((event) => !inUnits.includes(event))) assert.equal(event.unit, undefined);
+    const steps = new Set(tokens.map((event) => event.step));
+    for (const step of ["write_research_brief", "supervisor", "researcher", "compress_research", "final_report_generation"]) assert.ok(steps.has(step), step);
   });
 });

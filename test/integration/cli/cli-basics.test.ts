@@ -114,8 +114,8 @@ describe("fanout CLI basics", { concurrency: true }, () => {
       `timestamped progress lines:\n${result.stderr}`,
     );
     assert.match(lines[1], /^\[\d\d:\d\d\] local corpus: 10 files indexed$/, "what the corpus holds comes first");
-    assert.ok(lines.some((l) => / stage: researching$/.test(l)));
-    assert.ok(lines.some((l) => / stage: writing report$/.test(l)));
+    assert.ok(lines.some((l) => / stage: researching \(tokens so far: \d+ in, \d+ out\)$/.test(l)));
+    assert.ok(lines.some((l) => / stage: writing report \(tokens so far: \d+ in, \d+ out\)$/.test(l)));
     assert.equal(lines.filter((l) => / unit started: /.test(l)).length, 3);
     assert.equal(lines.filter((l) => / unit finished \(\d+ sources?\): /.test(l)).length, 3);
     assertReport(result.stdout);

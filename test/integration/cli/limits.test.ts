@@ -26,6 +26,10 @@ describe("limits in the CLI", { concurrency: true }, () => {
     assert.equal(usage.output_tokens, stats.tokens.completion);
     assert.ok(typeof usage.cost_usd === "number" && usage.cost_usd > 0);
     assert.deepEqual([usage.units_started, usage.units_finished, usage.cached_calls], [2, 2, 0]);
+    // The progress log adds up the run's tokens events; at the end they are its usage.
+    const done = result.stderr.match(/ stage: done \(tokens so far: (\d+) in, (\d+) out\)$/m);
+    assert.ok(done, result.stderr);
+    assert.deepEqual([Number(done[1]), Number(done[2])], [usage.input_tokens, usage.output_tokens]);
   });
 
   test("the same question in a new process is answered from the run store's cache; --no-cache sends it all again", { timeout: 120_000 }, async (t) => {

@@ -109,22 +109,28 @@ describe("npm run dev, used through the LangGraph SDK only", () => {
     assert.doesNotMatch(server.log(), /MaxListenersExceededWarning/);
   });
 
-  // The dev server answers runs.wait with 200 and the error in the body; the SDK
-  // throws it as JSON text. What Fanout controls is the message inside.
-  test("a bad setting fails the run with a message that names the key and the value in words", async () => {
+  // langgraph.json's http.app puts Fanout's run check in front of the dev server's run routes.
+  test("a bad setting is refused with 422, naming the key and the value in words, before any run is stored", async () => {
     const [assistant] = await client.assistants.search({ graphId: "deep_researcher" });
     const thread = await client.threads.create();
-    const failure = await client.runs
-      .wait(thread.thread_id, assistant.assistant_id, {
-        input: { messages: [{ role: "user", content: "How does tidal power generate electricity?" }] },
-        config: { configurable: { max_search_results: "many" } },
-      })
-      .then(
-        () => assert.fail("the run should fail"),
-        (error: Error) => JSON.parse(error.message.replace(/^Error: /, "")) as { error: string; message: string },
+    const payload = {
+      input: { messages: [{ role: "user", content: "How does tidal power generate electricity?" }] },
+      config: { configurable: { max_search_results: "many" } },
+    };
+    for (const call of [
+      () => client.runs.wait(thread.thread_id, assistant.assistant_id, payload),
+      () => client.runs.create(thread.thread_id, assistant.assistant_id, payload),
+    ]) {
+      const failure = await call().then(
+        () => assert.fail("the run should be refused"),
+        (error: Error & { status: number }) => error,
       );
-    assert.equal(failure.error, "ConfigurationError");
-    assert.match(failure.message, /^bad value "many" for "max_search_results" .*expected a whole number from 1 to 20$/);
-    assert.doesNotMatch(failure.message, /--set/, "no CLI advice to a server user");
+      assert.equal(failure.status, 422);
+      const body = JSON.parse(failure.message.replace(/^HTTP 422: /, "")) as { error: string; message: string };
+      assert.equal(body.error, "ConfigurationError");
+      assert.match(body.message, /^bad value "many" for "max_search_results" .*expected a whole number from 1 to 20$/);
+      assert.doesNotMatch(body.message, /--set/, "no CLI advice to a server user");
+    }
+    assert.deepEqual(await client.runs.list(thread.thread_id), [], "no run was stored");
   });
 });

@@ -168,4 +168,38 @@ describe("SIGTERM on the embedded store", () => {
     });
     assert.equal(exitCode, 0, "a drained server exits 0");
   });
+
+  test("a background run (no client attached) is waited for, cut off after the grace period, and finishes on the next server", async () => {
+    hangUnfinishedUnits(standin);
+    const first = await start();
+    const client = new Client({ apiUrl: first.url });
+    const thread = await client.threads.create();
+    await client.runs.create(thread.thread_id, "deep_researcher", { input: { messages: [{ role: "user", content: QUESTION }] }, config: SETTINGS });
+    const compressed = () =>
+      new Set(
+        standin
+          .requests()
+          .filter((r) => r.role === "writer" && r.topic && !HANGING.test(r.topic))
+          .map((r) => r.topic),
+      );
+    while (compressed().size < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the units' results reach the store
+    const exited = new Promise<number | null>((resolve) => first.child.on("exit", (code) => resolve(code)));
+    process.kill(first.child.pid!, "SIGTERM");
+    assert.equal(await exited, 0, "the hung background run was cut off by its own signal, so the server drained");
+    assert.match(first.log(), /stopping the 1 run\(s\) in flight/, "the shutdown waited for the background run");
+
+    const finishedTopics = compressed();
+    const before = standin.requests().length;
+    standin.configure({ behaviour: undefined });
+    const other = new Client({ apiUrl: (await start()).url });
+    const values = (await other.runs.wait(thread.thread_id, "deep_researcher", { input: null, config: SETTINGS })) as { final_report: string };
+    assert.match(values.final_report, /^# /);
+    const again = standin.requests().slice(before);
+    assert.deepEqual(
+      again.filter((r) => finishedTopics.has(r.topic)).map((r) => `${r.role}:${r.topic}`),
+      [],
+      "no finished unit was redone",
+    );
+  });
 });
