@@ -131,6 +131,12 @@ describe("npm run dev, used through the LangGraph SDK only", () => {
       assert.match(body.message, /^bad value "many" for "max_search_results" .*expected a whole number from 1 to 20$/);
       assert.doesNotMatch(body.message, /--set/, "no CLI advice to a server user");
     }
+    const foreignLimits = await client.runs.wait(thread.thread_id, assistant.assistant_id, { ...payload, config: { configurable: { max_model_concurrency: 2 } } }).then(
+      () => assert.fail("a run asking for other process-wide limits should be refused"),
+      (error: Error & { status: number }) => error,
+    );
+    assert.equal(foreignLimits.status, 422);
+    assert.match(foreignLimits.message, /max_model_concurrency \(the server's: 0/);
     assert.deepEqual(await client.runs.list(thread.thread_id), [], "no run was stored");
   });
 });
