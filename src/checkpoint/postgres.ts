@@ -2,6 +2,7 @@ import pg from "pg";
 import { WRITES_IDX_MAP } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { registerBackend } from "./backend.js";
+import { fasterTypes } from "./postgres-bytea.js";
 import { CheckpointConfigError } from "./errors.js";
 import { describePgError } from "./postgres-errors.js";
 import { parsePostgresUri, type PostgresTarget } from "./postgres-uri.js";
@@ -26,6 +27,7 @@ export async function openPostgres(uri: string, schema = DEFAULT_PG_SCHEMA): Pro
     connectionTimeoutMillis: RUN_CONNECT_TIMEOUT_MS,
     application_name: "fanout",
     allowExitOnIdle: true,
+    types: fasterTypes,
   });
   // Without a listener an idle client dropped by the server would crash the process.
   pool.on("error", (error) => {
