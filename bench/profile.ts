@@ -39,6 +39,9 @@ const runs = Number(values.runs);
 const home = mkdtempSync(path.join(tmpdir(), "fanout-profile-"));
 process.env.FANOUT_HOME = home;
 delete process.env.POSTGRES_URI;
+// As in bench/index.ts: a cache would answer the repeated calls instead of the stand-in.
+process.env.FANOUT_CACHE ??= "false";
+process.env.FANOUT_SEARCH_CACHE_TTL_SECONDS ??= "0";
 const QUESTION = "How do everyday technologies and crafts work?";
 const settings = { search_api: "local", local_corpus_path: CORPUS, allow_clarification: false, max_concurrent_research_units: units };
 const store = await openCheckpointer({ home: path.join(home, "shared") });

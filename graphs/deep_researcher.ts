@@ -3,7 +3,7 @@
  *
  *   clarify_with_user → write_research_brief → research_supervisor → final_report_generation
  *   research_supervisor:  supervisor ⇄ supervisor_tools ─Send→ research_unit (×N) → supervisor
- *   research_unit:        researcher ⇄ researcher_tools → compress_research
+ *   research_unit:        researcher ⇄ researcher_tools → compress_research (a turn without tool calls: researcher → compress_research)
  *
  * Nodes that route with Command declare `ends` and have no edges out, so
  * LangGraph follows only the Command and Studio still draws the edges.
@@ -60,11 +60,10 @@ function inUnit<S extends { tool_call_id: string; research_topic: string }, R>(n
 export function buildResearcherGraph(tools: StructuredToolInterface[] = []) {
   const toolbox = createToolbox(tools);
   return new StateGraph(ResearcherState, { output: ResearcherOutput })
-    .addNode("researcher", inUnit(createResearcher(toolbox)))
+    .addNode("researcher", inUnit(createResearcher(toolbox)), { ends: ["researcher_tools", "compress_research"] })
     .addNode("researcher_tools", inUnit(createResearcherTools(toolbox)), { ends: ["researcher", "compress_research"] })
     .addNode("compress_research", inUnit(compressResearch))
     .addEdge(START, "researcher")
-    .addEdge("researcher", "researcher_tools")
     .addEdge("compress_research", END)
     .compile({ name: "researcher" });
 }

@@ -46,11 +46,16 @@ function urlPassword(value: string): string | undefined {
 export function redactSecrets(text: string, secrets: readonly string[] = secretValues()): string {
   let redacted = text;
   for (const secret of secrets) {
-    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])) {
+    for (const form of secretForms(secret)) {
       if (redacted.includes(form)) redacted = redacted.split(form).join(REDACTED);
     }
   }
   return redacted;
+}
+
+/** The ways a secret can appear in stored text: as is, escaped inside JSON, percent-encoded. */
+export function secretForms(secret: string): string[] {
+  return [...new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])];
 }
 
 /** True when text looks like an API key or contains a secret from the environment. */

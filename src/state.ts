@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { MessagesDeltaValue, ReducedValue, StateSchema } from "@langchain/langgraph";
+import { DeltaValue, MessagesDeltaValue, ReducedValue, StateSchema } from "@langchain/langgraph";
 
 /**
  * The field type of every conversation below. It deliberately shadows LangGraph's MessagesValue:
@@ -28,21 +28,26 @@ export function mergeSources(current: Source[], next: Source[] | Source): Source
   return merged;
 }
 
-/** Shared field definitions: a subgraph's output schema must reuse its state's own fields. */
-const sourcesField = new ReducedValue(
+/**
+ * Shared field definitions: a subgraph's output schema must reuse its state's own fields.
+ * What research accumulates (findings, raw notes, sources) is a delta field, as the conversations
+ * are: a checkpoint stores what its step added, not the whole list again in every checkpoint
+ * after the fan-out (at 16 units, about a megabyte a run was serialised and written for nothing).
+ */
+const sourcesField = new DeltaValue(
   z.array(SourceSchema).default(() => []),
   {
     inputSchema: z.union([z.array(SourceSchema), SourceSchema]),
-    reducer: mergeSources,
+    reducer: (current: Source[], writes: (Source[] | Source)[]) => writes.reduce(mergeSources, current),
   },
 );
 
 const appendedStrings = () =>
-  new ReducedValue(
+  new DeltaValue(
     z.array(z.string()).default(() => []),
     {
       inputSchema: z.union([z.array(z.string()), z.string()]),
-      reducer: (current: string[], next: string[] | string) => current.concat(next),
+      reducer: (current: string[], writes: (string[] | string)[]) => current.concat(...writes),
     },
   );
 const notesField = appendedStrings();

@@ -1,5 +1,5 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { redactSecrets, secretValues } from "../secrets.js";
+import { redactSecrets, secretForms, secretValues } from "../secrets.js";
 
 type SerializerProtocol = BaseCheckpointSaver["serde"];
 
@@ -10,17 +10,27 @@ type SerializerProtocol = BaseCheckpointSaver["serde"];
  * Only JSON is text; raw bytes pass through.
  */
 export class RedactingSerializer implements SerializerProtocol {
+  /** Each form of each secret as UTF-8 bytes: a write is searched as it is, and decoded only when one is in it. */
+  private readonly needles: Buffer[];
+
   constructor(
     private readonly inner: SerializerProtocol,
     private readonly secrets: readonly string[] = secretValues(),
-  ) {}
+  ) {
+    this.needles = secrets.flatMap(secretForms).map((form) => Buffer.from(form, "utf8"));
+  }
 
   async dumpsTyped(data: unknown): Promise<[string, Uint8Array]> {
     const [type, bytes] = await this.inner.dumpsTyped(data);
-    if (type !== "json" || this.secrets.length === 0) return [type, bytes];
+    if (type !== "json" || !this.holdsSecret(bytes)) return [type, bytes];
     const text = new TextDecoder().decode(bytes);
     const redacted = redactSecrets(text, this.secrets);
     return [type, redacted === text ? bytes : new TextEncoder().encode(redacted)];
+  }
+
+  private holdsSecret(bytes: Uint8Array): boolean {
+    const haystack = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return this.needles.some((needle) => haystack.includes(needle));
   }
 
   loadsTyped(type: string, data: Uint8Array | string): Promise<unknown> {

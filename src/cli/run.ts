@@ -23,7 +23,7 @@ import { resumeCommand, writeResult } from "./result.js";
 import { countFinishedUnits, questionIn, readThreadState } from "./threadState.js";
 import { readRunMetadata, settingsToKeep, withRunMetadata, type RunMetadata } from "./runMetadata.js";
 import { startTracing } from "./tracing.js";
-import { ModelUsage } from "../limits/usage.js";
+import { ModelUsage, tallyUsage } from "../limits/usage.js";
 import { responseCache } from "../limits/cache.js";
 import { responseStoreFor } from "../limits/responseStore.js";
 import type { Callbacks } from "@langchain/core/callbacks/manager";
@@ -104,7 +104,8 @@ async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointS
   const tracing = startTracing();
   const usage = new ModelUsage();
   try {
-    return await execute(thread, input, { settings, callbacks: [...(tracing?.callbacks ?? []), usage], usage, leaseLost });
+    // Tallied in a scope, not as a run-level callback: that would be handed every step of every unit.
+    return await tallyUsage(usage, () => execute(thread, input, { settings, callbacks: tracing?.callbacks, usage, leaseLost }));
   } finally {
     await tracing?.finish(io.stderr);
   }

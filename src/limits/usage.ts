@@ -1,14 +1,11 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Serialized } from "@langchain/core/load/serializable";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { LLMResult } from "@langchain/core/outputs";
-import type { ChainValues } from "@langchain/core/utils/types";
 import { cacheLookupsTotal, modelCallSeconds, modelCallsTotal, modelCostTotal, modelTokensTotal, unitsTotal } from "./metrics.js";
 import { estimatedCostUsd } from "./prices.js";
 import { emitTokens } from "../progress.js";
-
-/** The graph node that runs one research unit. */
-const RESEARCH_UNIT_NODE = "research_unit";
 
 /** What a run (or the process) spent on models, as --json reports it. */
 export type UsageSummary = {
@@ -26,16 +23,18 @@ export type UsageSummary = {
 type Started = { model: string; node: string; startedAt: number };
 
 /**
- * Counts model calls, tokens and an estimated cost from LangChain's callbacks, so it works for
- * any provider. Given to a run's callbacks it tallies that run; `publish` also feeds the
- * process's metrics registry (the instance every model client carries).
+ * Counts model calls, tokens and an estimated cost from LangChain's model callbacks, so it works
+ * for any provider, and the research units a run starts and finishes. A run's own tally is the
+ * instance in whose `tallyUsage` scope it runs: the instance every model client carries (`processUsage`,
+ * which also feeds the process's metrics registry) hands each call on to it. A run-level callback
+ * would do the same but be handed every step of the run too (each node, subgraph and unit), which
+ * costs CPU on every step of every unit; given as a model call's callbacks, an instance counts that call.
  */
 export class ModelUsage extends BaseCallbackHandler {
   name = "fanout_model_usage";
   // Counted before the run's result is read, not in the background.
   override awaitHandlers = true;
   private readonly calls = new Map<string, Started>();
-  private readonly units = new Set<string>();
   private summary: UsageSummary = {
     model_calls: 0,
     cached_calls: 0,
@@ -64,9 +63,11 @@ export class ModelUsage extends BaseCallbackHandler {
     const params = (extra?.invocation_params ?? {}) as { model?: unknown };
     const model = String(metadata?.ls_model_name ?? params.model ?? "unknown");
     this.calls.set(runId, { model, node: String(metadata?.langgraph_node ?? ""), startedAt: performance.now() });
+    this.scoped()?.handleChatModelStart(_llm, _messages, runId, _parent, extra, _tags, metadata);
   }
 
   override handleLLMEnd(output: LLMResult, runId: string, _parent?: string, _tags?: string[], extra?: Record<string, unknown>): void {
+    this.scoped()?.handleLLMEnd(output, runId, _parent, _tags, extra);
     const call = this.take(runId);
     const cached = extra?.cached === true;
     const { input, output: out } = tokensOf(output);
@@ -88,39 +89,29 @@ export class ModelUsage extends BaseCallbackHandler {
   }
 
   override handleLLMError(_error: unknown, runId: string, _parent?: string, _tags?: string[], extra?: Record<string, unknown>): void {
+    this.scoped()?.handleLLMError(_error, runId, _parent, _tags, extra);
     const call = this.take(runId);
     this.summary.failed_calls += 1;
     if (this.publish) modelCallsTotal.inc({ model: call.model, outcome: extra?.cached === true ? "cached" : "error" });
   }
 
-  // LangChain calls this as (chain, inputs, runId, parentRunId, tags, metadata, runType, runName),
-  // whatever the declared names say.
-  override handleChainStart(
-    _chain: Serialized,
-    _inputs: ChainValues,
-    runId: string,
-    _parentRunId?: string,
-    _tags?: string[],
-    _metadata?: Record<string, unknown>,
-    _runType?: string,
-    runName?: string,
-  ): void {
-    if (runName !== RESEARCH_UNIT_NODE) return;
-    this.units.add(runId);
-    this.summary.units_started += 1;
-    unitsTotal.inc({ event: "started" });
-  }
-
-  override handleChainEnd(_outputs: ChainValues, runId: string): void {
-    if (!this.units.delete(runId)) return;
-    this.summary.units_finished += 1;
-    unitsTotal.inc({ event: "finished" });
+  /** A research unit started (its Send went out) or finished (its answer is written). */
+  countUnit(event: "started" | "finished"): void {
+    if (event === "started") this.summary.units_started += 1;
+    else this.summary.units_finished += 1;
   }
 
   /** The counts so far; cost_usd is null when some model's price is unknown. */
   totals(): UsageSummary {
     const cost = this.summary.cost_usd ?? 0;
     return { ...this.summary, cost_usd: this.unpriced ? null : Math.round(cost * 1e6) / 1e6 };
+  }
+
+  /** The run's own tally, when this is the process's instance and the call runs in a `tallyUsage` scope. */
+  private scoped(): ModelUsage | undefined {
+    if (!this.publish) return undefined;
+    const run = runUsage.getStore();
+    return run === this ? undefined : run;
   }
 
   private take(runId: string): Started {
@@ -142,6 +133,20 @@ function tokensOf(output: LLMResult): { input: number; output: number } {
     out += metadata?.output_tokens ?? 0;
   }
   return { input, output: out };
+}
+
+/** The tally of the run whose work is on this async path. */
+const runUsage = new AsyncLocalStorage<ModelUsage>();
+
+/** Runs `work` (and everything it starts) as a run tallied by `usage`. */
+export function tallyUsage<T>(usage: ModelUsage, work: () => T): T {
+  return runUsage.run(usage, work);
+}
+
+/** Counts a research unit starting or finishing: in the metrics, and in the tally of the run it belongs to. */
+export function countUnit(event: "started" | "finished"): void {
+  unitsTotal.inc({ event });
+  runUsage.getStore()?.countUnit(event);
 }
 
 /** The instance every model client carries: it feeds the process's metrics. */

@@ -5,6 +5,7 @@ import { contextBudget, roleModel } from "../context/budget.js";
 import { estimateMessages, fitByRelevance } from "../context/fit.js";
 import { withinContext } from "../context/retry.js";
 import { renderPrompt } from "../prompts.js";
+import { countUnit } from "../limits/usage.js";
 import { emitProgress } from "../progress.js";
 import { keepRetrievedUrls } from "../report/citations.js";
 import type { ResearcherStateValue, Source } from "../state.js";
@@ -24,6 +25,7 @@ export async function compressResearch(state: ResearcherStateValue, config: Lang
   const failure = state.researcher_messages.find((message) => message.name === RESEARCH_FAILED);
   const foundAnything = state.researcher_messages.some((message) => message.getType() === "tool");
   if (failure && !foundAnything) {
+    countUnit("finished");
     emitProgress(config, { type: "unit_finished", id: state.tool_call_id, topic: state.research_topic, status: "failed", sources: 0 });
     return unitFailed(state, messageText(failure));
   }
@@ -31,6 +33,7 @@ export async function compressResearch(state: ResearcherStateValue, config: Lang
   // Compressed or not, the findings link only to what this unit retrieved, as a report does.
   const checked = keepRetrievedUrls(await compressOrFallBack(state, rawNotes, config), state.sources);
   const findings = ensureSourcesListed(checked, state.sources);
+  countUnit("finished");
   emitProgress(config, { type: "unit_finished", id: state.tool_call_id, topic: state.research_topic, status: "done", sources: state.sources.length });
   return {
     supervisor_messages: [unitAnswer(state, findings)],

@@ -1,6 +1,6 @@
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { Command, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { readConfiguration } from "../config.js";
 import { contextBudget, estimateTokens, roleModel } from "../context/budget.js";
 import { fitConversation } from "../context/fit.js";
@@ -15,7 +15,11 @@ import { truncateText } from "../util/text.js";
 import { withToolCallsFromText } from "../util/textToolCalls.js";
 import type { Toolbox } from "./toolbox.js";
 
-/** One researcher turn: the model reads what it has and picks its next tool calls. */
+/**
+ * One researcher turn: the model reads what it has and picks its next tool calls. A turn
+ * without any goes straight to compression: a researcher_tools step with nothing to run would
+ * cost every unit a task, a checkpoint and its writes.
+ */
 export function createResearcher(toolbox: Toolbox) {
   return async function researcher(state: ResearcherStateValue, config: LangGraphRunnableConfig) {
     const configuration = readConfiguration(config);
@@ -35,10 +39,10 @@ export function createResearcher(toolbox: Toolbox) {
     const turn = (tokens: number) => bound.invoke([new SystemMessage(system), ...fitConversation(history, tokens - estimateTokens(system))], { signal: config.signal });
     const answer = await withinContext(inputTokens, turn, "researcher").catch((error: unknown) => researchStopped(error, config));
     const reply = readToolCalls(answer, tools, state, config);
-    return {
-      researcher_messages: [...opening, reply],
-      tool_call_iterations: state.tool_call_iterations + 1,
-    };
+    return new Command({
+      goto: toolCallsOf(reply).length > 0 ? "researcher_tools" : "compress_research",
+      update: { researcher_messages: [...opening, reply], tool_call_iterations: state.tool_call_iterations + 1 },
+    });
   };
 }
 

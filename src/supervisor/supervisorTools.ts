@@ -3,6 +3,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { Command, END, Send } from "@langchain/langgraph";
 import { readConfiguration, type Configuration } from "../config.js";
 import type { ResearchUnitInput, SupervisorStateValue } from "../state.js";
+import { countUnit } from "../limits/usage.js";
 import { emitProgress } from "../progress.js";
 import { toolCallsOf } from "../util/messages.js";
 import { ConductResearchArgs } from "./tools.js";
@@ -82,7 +83,10 @@ export async function supervisorTools(state: SupervisorStateValue, config: LangG
   const update = { supervisor_messages: plan.replies };
   if (plan.done) return new Command({ goto: END, update });
   if (plan.units.length === 0) return new Command({ goto: "supervisor", update });
-  for (const unit of plan.units) emitProgress(config, { type: "unit_started", topic: unit.research_topic, id: unit.tool_call_id });
+  for (const unit of plan.units) {
+    countUnit("started");
+    emitProgress(config, { type: "unit_started", topic: unit.research_topic, id: unit.tool_call_id });
+  }
   return new Command({
     goto: plan.units.map((unit) => new Send("research_unit", unit)),
     update,

@@ -1,5 +1,4 @@
 import { Agent, request, type Dispatcher } from "undici";
-import { htmlToMarkdown } from "../search/local/html.js";
 import { tidyText } from "../search/local/clean.js";
 import { cleanTitle } from "../util/title.js";
 import { pdfToText } from "../util/pdf.js";
@@ -111,6 +110,8 @@ async function readPage(url: URL, response: Dispatcher.ResponseData, maxBytes: n
   if (looksBinary(bytes)) throw new Error(`${url.href} is binary data, not text (it said ${mediaType || "no content type"})`);
   const text = decode(bytes, contentType);
   if (HTML_TYPES.has(mediaType) || (mediaType === "" && /^\s*<(!doctype html|html)/i.test(text))) {
+    // Loaded on first use, as search/local/loader.ts does: the page reader is large, and a run needs none before its first model call.
+    const { htmlToMarkdown } = await import("../search/local/html.js");
     const html = htmlToMarkdown(text);
     return { url: url.href, title: cleanTitle(html.title) || url.href, text: tidyText(html.markdown) };
   }

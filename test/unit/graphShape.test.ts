@@ -35,6 +35,7 @@ test("Studio can draw the whole graph, subgraphs expanded, with every routed edg
     "research_supervisor:supervisor -> research_supervisor:supervisor_tools",
     "research_supervisor:supervisor_tools -> research_supervisor:supervisor",
     "research_supervisor:research_unit:researcher -> research_supervisor:research_unit:researcher_tools",
+    "research_supervisor:research_unit:researcher -> research_supervisor:research_unit:compress_research",
     "research_supervisor:research_unit:researcher_tools -> research_supervisor:research_unit:researcher",
     "research_supervisor:research_unit:researcher_tools -> research_supervisor:research_unit:compress_research",
     "final_report_generation -> __end__",

@@ -1,6 +1,7 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
+import { emptyCheckpoint } from "@langchain/langgraph";
 import { CheckpointConfigError } from "../../../src/checkpoint/errors.js";
 import { openCheckpointer } from "../../../src/checkpoint/open.js";
 import { deleteThread, listThreads, listThreadsViaList } from "../../../src/checkpoint/threads.js";
@@ -88,6 +89,53 @@ describe("postgres checkpointer", { skip }, () => {
     } finally {
       await opened.close();
       await dropSchema(postgresUri, threadsSchema);
+    }
+  });
+
+  test("a checkpoint with its channels, and a task's writes, are each saved in one statement", async () => {
+    const opened = await openCheckpointer({ postgresUri, schema });
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      sent.push(
+        String(typeof args[0] === "string" ? args[0] : (args[0] as { text?: string }).text)
+          .trim()
+          .split(/\s+/)[0],
+      );
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      const checkpoint = { ...emptyCheckpoint(), channel_values: { a: [1], b: "two", c: { three: 3 } }, channel_versions: { a: 1, b: 1, c: 1 } };
+      const saved = await opened.saver.put(
+        { configurable: { thread_id: "one-statement", checkpoint_ns: "" } },
+        checkpoint,
+        { source: "loop", step: 0, parents: {} },
+        { a: 1, b: 1, c: 1 },
+      );
+      const afterPut = sent.length;
+      await opened.saver.putWrites(
+        saved,
+        [
+          ["a", [4]],
+          ["b", "five"],
+          ["c", { six: 6 }],
+        ],
+        "task-1",
+      );
+      assert.deepEqual([afterPut, sent.length - afterPut], [1, 1], `statements sent: ${sent.join(", ")}`);
+      const tuple = await opened.saver.getTuple(saved);
+      assert.deepEqual(tuple?.checkpoint.channel_values, { a: [1], b: "two", c: { three: 3 } });
+      assert.deepEqual(
+        tuple?.pendingWrites?.map(([, channel, value]) => [channel, value]),
+        [
+          ["a", [4]],
+          ["b", "five"],
+          ["c", { six: 6 }],
+        ],
+      );
+    } finally {
+      pg.Client.prototype.query = query;
+      await opened.close();
     }
   });
 

@@ -75,6 +75,39 @@ describe("checkpoints on the embedded store", () => {
   });
 });
 
+describe("what each checkpoint holds", () => {
+  sharedStandIn({ units: 2 });
+
+  test("findings, raw notes and sources are stored as each step's additions, not again in every later checkpoint", async () => {
+    const opened = await openCheckpointer({ home });
+    const thread = `accumulated-${Date.now()}`;
+    try {
+      const state = await run(
+        opened,
+        thread,
+        { messages: [new HumanMessage(QUESTION)] },
+        { search_api: "local", local_corpus_path: CORPUS, max_concurrent_research_units: 2 },
+      );
+      assert.equal((state.values.notes as string[]).length, 2, "the run's state still has both units' findings");
+      assert.ok((state.values.sources as unknown[]).length > 0);
+      const db = (opened.saver as unknown as { db: SqliteDb }).db;
+      const blobs = db.prepare("SELECT checkpoint FROM checkpoints WHERE thread_id = ?").all(thread) as { checkpoint: Uint8Array }[];
+      const holding = (key: string) =>
+        blobs.filter(({ checkpoint }) => {
+          const value = (JSON.parse(Buffer.from(checkpoint).toString("utf8")) as { channel_values: Record<string, unknown> }).channel_values[key];
+          return Array.isArray(value) && value.length > 0;
+        }).length;
+      assert.deepEqual(
+        { notes: holding("notes"), raw_notes: holding("raw_notes"), sources: holding("sources") },
+        { notes: 0, raw_notes: 0, sources: 0 },
+        `checkpoints holding the accumulated value (of ${blobs.length})`,
+      );
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
 /** The embedded store always; Postgres too when POSTGRES_URI is set (a schema of its own, dropped after). */
 const resumeStores: { name: string; open: () => Promise<OpenedCheckpointer>; cleanup?: () => Promise<void> }[] = [
   { name: "embedded", open: () => openCheckpointer({ home }) },

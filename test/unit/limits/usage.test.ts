@@ -4,7 +4,7 @@ import { HumanMessage } from "@langchain/core/messages";
 import { createChatModel } from "../../../src/models.js";
 import { metricsRegistry } from "../../../src/limits/metrics.js";
 import { estimatedCostUsd } from "../../../src/limits/prices.js";
-import { ModelUsage } from "../../../src/limits/usage.js";
+import { ModelUsage, tallyUsage } from "../../../src/limits/usage.js";
 import { runGraph, sharedStandIn } from "../../support/harness.js";
 import { freshLimits } from "./support.js";
 
@@ -33,13 +33,18 @@ describe("model usage: calls, tokens and cost", () => {
     assert.equal(estimatedCostUsd("gpt-4.1-2025-04-14", 1_000_000, 0), 2);
   });
 
-  test("research units started and finished are counted from the graph's own callbacks", async () => {
+  test("a run tallied in a usage scope counts its calls and research units, with no run-level callback", async () => {
     freshLimits();
     standin().configure({ units: 2 });
     const usage = new ModelUsage();
-    await runGraph("How do tides work?", { max_concurrent_research_units: 2 }, { callbacks: [usage] });
+    const other = new ModelUsage();
+    await Promise.all([
+      tallyUsage(usage, () => runGraph("How do tides work?", { max_concurrent_research_units: 2 })),
+      tallyUsage(other, () => runGraph("How do tides work?", { max_concurrent_research_units: 2 })),
+    ]);
     assert.equal(usage.totals().units_started, 2);
     assert.equal(usage.totals().units_finished, 2);
-    assert.equal(usage.totals().model_calls, standin().stats().total);
+    assert.equal(usage.totals().model_calls + other.totals().model_calls, standin().stats().total, "each call is counted once, in its own run");
+    assert.equal(usage.totals().model_calls, other.totals().model_calls);
   });
 });
