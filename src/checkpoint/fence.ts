@@ -27,12 +27,16 @@ export function runUnderLease<T>(lease: ThreadLease, work: () => T): T {
 export function fenceWrites<T extends BaseCheckpointSaver>(saver: T): T {
   const put = saver.put.bind(saver);
   const putWrites = saver.putWrites.bind(saver);
-  saver.put = async (config, ...rest) => (checkLease(config.configurable?.thread_id), put(config, ...rest));
-  saver.putWrites = async (config, ...rest) => (checkLease(config.configurable?.thread_id), putWrites(config, ...rest));
+  saver.put = async (config, ...rest) => (refuseIfLeaseLost(config.configurable?.thread_id), put(config, ...rest));
+  saver.putWrites = async (config, ...rest) => (refuseIfLeaseLost(config.configurable?.thread_id), putWrites(config, ...rest));
   return saver;
 }
 
-function checkLease(threadId: unknown): void {
+/**
+ * Throws LeaseLostError when the run on this async path has lost the lease of `threadId`. A save
+ * already sent when the lease is lost lands or fails whole; a retry of it is refused.
+ */
+export function refuseIfLeaseLost(threadId: unknown): void {
   const lease = leaseScope.getStore();
   if (lease?.lost.aborted && lease.threadId === threadId) throw new LeaseLostError(lease.threadId);
 }

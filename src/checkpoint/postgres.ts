@@ -4,6 +4,7 @@ import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { registerBackend } from "./backend.js";
 import { fasterTypes } from "./postgres-bytea.js";
 import { CheckpointConfigError } from "./errors.js";
+import { refuseIfLeaseLost } from "./fence.js";
 import { describePgError } from "./postgres-errors.js";
 import { parsePostgresUri, type PostgresTarget } from "./postgres-uri.js";
 import type { OpenedCheckpointer } from "./types.js";
@@ -69,11 +70,11 @@ export class RetryingPostgresSaver extends PostgresSaver {
   }
 
   override put(...args: Parameters<PostgresSaver["put"]>) {
-    return retryTransient(() => this.putInOneStatement(...args));
+    return retryTransient(args[0].configurable?.thread_id, () => this.putInOneStatement(...args));
   }
 
   override putWrites(...args: Parameters<PostgresSaver["putWrites"]>) {
-    return retryTransient(() => this.putWritesInOneStatement(...args));
+    return retryTransient(args[0].configurable?.thread_id, () => this.putWritesInOneStatement(...args));
   }
 
   private async putInOneStatement(...[config, checkpoint, metadata, newVersions]: Parameters<PostgresSaver["put"]>) {
@@ -116,8 +117,10 @@ function placeholders(rows: number, width: number, offset = 0): string {
   return Array.from({ length: rows }, (_, r) => `(${Array.from({ length: width }, (_, c) => `$${offset + r * width + c + 1}`).join(", ")})`).join(", ");
 }
 
-async function retryTransient<T>(save: () => Promise<T>): Promise<T> {
+/** Tries `save` again after a transient failure, unless the run lost the thread's lease meanwhile. */
+async function retryTransient<T>(threadId: unknown, save: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
+    if (attempt > 1) refuseIfLeaseLost(threadId);
     try {
       return await save();
     } catch (error) {

@@ -46,6 +46,7 @@ export class ModelUsage extends BaseCallbackHandler {
     units_finished: 0,
   };
   private unpriced = false;
+  private readonly unitsSeen = new Set<string>();
 
   constructor(private readonly publish = false) {
     super();
@@ -95,10 +96,17 @@ export class ModelUsage extends BaseCallbackHandler {
     if (this.publish) modelCallsTotal.inc({ model: call.model, outcome: extra?.cached === true ? "cached" : "error" });
   }
 
-  /** A research unit started (its Send went out) or finished (its answer is written). */
-  countUnit(event: "started" | "finished"): void {
-    if (event === "started") this.summary.units_started += 1;
-    else this.summary.units_finished += 1;
+  /**
+   * A research unit started (its Send went out) or finished (its answer is written). A unit
+   * that finishes unseen was resumed from an earlier process's dispatch: it counts as started
+   * here too, so a resume never reports more units finished than started.
+   */
+  countUnit(event: "started" | "finished", unitId: string): void {
+    if (!this.unitsSeen.has(unitId)) {
+      this.unitsSeen.add(unitId);
+      this.summary.units_started += 1;
+    }
+    if (event === "finished") this.summary.units_finished += 1;
   }
 
   /** The counts so far; cost_usd is null when some model's price is unknown. */
@@ -144,9 +152,9 @@ export function tallyUsage<T>(usage: ModelUsage, work: () => T): T {
 }
 
 /** Counts a research unit starting or finishing: in the metrics, and in the tally of the run it belongs to. */
-export function countUnit(event: "started" | "finished"): void {
+export function countUnit(event: "started" | "finished", unitId: string): void {
   unitsTotal.inc({ event });
-  runUsage.getStore()?.countUnit(event);
+  runUsage.getStore()?.countUnit(event, unitId);
 }
 
 /** The instance every model client carries: it feeds the process's metrics. */

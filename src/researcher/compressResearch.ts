@@ -25,7 +25,7 @@ export async function compressResearch(state: ResearcherStateValue, config: Lang
   const failure = state.researcher_messages.find((message) => message.name === RESEARCH_FAILED);
   const foundAnything = state.researcher_messages.some((message) => message.getType() === "tool");
   if (failure && !foundAnything) {
-    countUnit("finished");
+    countUnit("finished", state.tool_call_id);
     emitProgress(config, { type: "unit_finished", id: state.tool_call_id, topic: state.research_topic, status: "failed", sources: 0 });
     return unitFailed(state, messageText(failure));
   }
@@ -33,7 +33,7 @@ export async function compressResearch(state: ResearcherStateValue, config: Lang
   // Compressed or not, the findings link only to what this unit retrieved, as a report does.
   const checked = keepRetrievedUrls(await compressOrFallBack(state, rawNotes, config), state.sources);
   const findings = ensureSourcesListed(checked, state.sources);
-  countUnit("finished");
+  countUnit("finished", state.tool_call_id);
   emitProgress(config, { type: "unit_finished", id: state.tool_call_id, topic: state.research_topic, status: "done", sources: state.sources.length });
   return {
     supervisor_messages: [unitAnswer(state, findings)],

@@ -57,6 +57,11 @@ export function createServerApp(options: ServerOptions): Hono {
   const embed = createEmbedServer({ graph: { [GRAPH_ID]: options.graph }, threads: options.threads, checkpointer: options.saver });
   registerAssistantRoutes(app, GRAPH_ID, options.graph);
   registerRunRoutes(app, new Runner({ embed, saver: options.saver, threads: options.threads, graphId: GRAPH_ID, onRun: options.onRun, cutOff: options.cutOff }));
+  // The embed server's experimental protocol starts runs without the lease, the settings check
+  // or the drain: runs are started through the run routes above only.
+  app.post("/threads/:thread_id/commands", (c) =>
+    c.json({ error: "NotFound", message: "this server starts runs only through /threads/{id}/runs (stream, wait or background)" }, 404),
+  );
   app.route("/", embed);
   return app;
 }

@@ -4,6 +4,7 @@ import type { ThreadSaver } from "@langchain/langgraph-api/experimental/embed";
 import { EventSourceParserStream, type EventSourceMessage } from "eventsource-parser/stream";
 import type { Hono } from "hono";
 import { acquireThreadLease, runUnderLease, ThreadLeaseHeldError, type ThreadLease } from "../checkpoint/index.js";
+import { log } from "../log.js";
 import { describeError } from "../util/errors.js";
 
 /** A run's status, as the LangGraph API names them. */
@@ -34,8 +35,12 @@ export type RunRequest = {
 /** Why a run was not started: the status and body to answer with. */
 export type Refusal = { status: number; body: { error: string; message: string } };
 
-/** How many finished runs each process remembers for runs.get / runs.join. */
-const FINISHED_RUNS_KEPT = 1_000;
+/**
+ * How many finished runs each process remembers for runs.get / runs.join. Each keeps its final
+ * state (report, sources, notes: up to a few hundred KB), so the number stays small; the
+ * thread's state, on any instance, has the same values for longer.
+ */
+const FINISHED_RUNS_KEPT = 100;
 
 /**
  * One run on this process: the thread's lease for its whole length, its events for whoever
@@ -48,6 +53,7 @@ export class ServerRun {
   private events: EventSourceMessage[] = [];
   private readonly followers = new Set<() => void>();
   private lastValues: unknown = null;
+  private lastValuesEvent: EventSourceMessage | undefined;
   private error: unknown;
   private finished = false;
 
@@ -62,7 +68,8 @@ export class ServerRun {
     this.record = record;
     this.done = this.pump(body, threadValues).finally(async () => {
       this.finished = true;
-      this.events = [];
+      // Readers already following keep the whole list; one that joins later gets the outcome.
+      this.events = this.events.filter((event) => event === this.lastValuesEvent || event.event === "error");
       this.wake();
       await ended();
     });
@@ -86,8 +93,10 @@ export class ServerRun {
   /** The run's events from its start (while it runs), then live ones, until it ends or `signal` aborts. */
   async *follow(signal?: AbortSignal): AsyncGenerator<EventSourceMessage> {
     let sent = 0;
+    // The list this reader started on: the run appends to it, and replaces it only when it ends.
+    const events = this.events;
     while (!signal?.aborted) {
-      while (sent < this.events.length) yield this.events[sent++];
+      while (sent < events.length) yield events[sent++];
       if (this.finished) return;
       await new Promise<void>((resolve) => {
         const wake = () => {
@@ -106,7 +115,10 @@ export class ServerRun {
     try {
       const messages = body.pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).pipeThrough(new EventSourceParserStream());
       for await (const message of messages) {
-        if (message.event === "values") this.lastValues = JSON.parse(message.data) as unknown;
+        if (message.event === "values") {
+          this.lastValues = JSON.parse(message.data) as unknown;
+          this.lastValuesEvent = message;
+        }
         if (message.event === "error") this.error = JSON.parse(message.data) as unknown;
         this.events.push(message);
         this.wake();
@@ -164,7 +176,6 @@ export class Runner {
   async start(threadId: string | undefined, request: RunRequest): Promise<ServerRun | Refusal> {
     const temporary = threadId === undefined;
     const thread = threadId ?? randomUUID();
-    if (temporary) await this.options.threads.set(thread, { kind: "put", metadata: { graph_id: this.options.graphId, assistant_id: request.assistant_id } });
     let lease: ThreadLease;
     try {
       lease = await acquireThreadLease(this.options.saver, thread);
@@ -176,13 +187,23 @@ export class Runner {
     const stop = () => cancel.abort(new Error("the server is shutting down"));
     this.options.cutOff?.addEventListener("abort", stop, { once: true });
     lease.lost.addEventListener("abort", () => cancel.abort(lease.lost.reason), { once: true });
+    // A shutdown waits for the run from the moment it holds the lease, also while it starts.
+    let runEnded!: () => void;
+    this.options.onRun?.(new Promise<void>((resolve) => (runEnded = resolve)));
+    /** Gives the lease back and removes a throwaway thread; never throws (nothing awaits it but a drain). */
     const ended = async () => {
       this.options.cutOff?.removeEventListener("abort", stop);
       await lease.release();
-      if (temporary) await this.options.threads.delete(thread);
+      if (temporary) {
+        await this.options.threads.delete(thread).catch((error: unknown) => {
+          log.warn({ thread, error: describeError(error) }, "could not remove a finished run's throwaway thread");
+        });
+      }
+      runEnded();
     };
     let response: Response;
     try {
+      if (temporary) await this.options.threads.set(thread, { kind: "put", metadata: { graph_id: this.options.graphId, assistant_id: request.assistant_id } });
       const body = JSON.stringify({ ...request, assistant_id: this.options.graphId });
       const call = new Request(`http://embed/threads/${thread}/runs/stream`, {
         method: "POST",
@@ -215,7 +236,6 @@ export class Runner {
     };
     const run = new ServerRun(record, response.body, cancel, ended, () => this.threadValues(thread));
     this.runs.set(runId, run);
-    this.options.onRun?.(run.done);
     void run.done.finally(() => this.forgetOldRuns());
     return run;
   }

@@ -84,7 +84,7 @@ export async function supervisorTools(state: SupervisorStateValue, config: LangG
   if (plan.done) return new Command({ goto: END, update });
   if (plan.units.length === 0) return new Command({ goto: "supervisor", update });
   for (const unit of plan.units) {
-    countUnit("started");
+    countUnit("started", unit.tool_call_id);
     emitProgress(config, { type: "unit_started", topic: unit.research_topic, id: unit.tool_call_id });
   }
   return new Command({

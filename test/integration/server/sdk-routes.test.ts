@@ -101,13 +101,21 @@ for (const store of STORES) {
 
     test("a background run: created, followed with joinStream, joined, read", async () => {
       const thread = await client.threads.create();
-      const run = await client.runs.create(thread.thread_id, "deep_researcher", { input: INPUT, config: SETTINGS, streamMode: ["custom"], streamSubgraphs: true });
+      const run = await client.runs.create(thread.thread_id, "deep_researcher", {
+        input: INPUT,
+        config: SETTINGS,
+        streamMode: ["custom", "values"],
+        streamSubgraphs: true,
+      });
       assert.equal(run.thread_id, thread.thread_id);
       const custom: { type: string }[] = [];
+      let lastValues: Partial<Report> = {};
       for await (const chunk of client.runs.joinStream(thread.thread_id, run.run_id)) {
         assert.notEqual(chunk.event, "error", JSON.stringify(chunk.data));
         if (chunk.event.startsWith("custom")) custom.push(chunk.data as { type: string });
+        if (chunk.event === "values") lastValues = chunk.data as Report;
       }
+      assert.match(lastValues.final_report ?? "", /^# /, "the stream ends with the final values");
       assert.equal(custom.filter((event) => event.type === "unit_started").length, 2, "joined from the start");
       assert.equal(custom.filter((event) => event.type === "unit_finished").length, 2);
       const joined = (await client.runs.join(thread.thread_id, run.run_id)) as Report;
@@ -145,6 +153,14 @@ for (const store of STORES) {
       assert.deepEqual(await client.runs.list(thread.thread_id), []);
       assert.equal(await statusOf(client.runs.get(thread.thread_id, "00000000-0000-4000-8000-000000000009")), 404);
       assert.equal(await statusOf(client.runs.join(thread.thread_id, "00000000-0000-4000-8000-000000000009")), 404);
+      const command = { id: 1, method: "run.start", params: { assistant_id: "deep_researcher", input: INPUT } };
+      const protocol = await fetch(`${server.url}/threads/${thread.thread_id}/commands`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(command),
+      });
+      assert.equal(protocol.status, 404, "the embed server's protocol route, which would start a run around the lease, is closed");
+      assert.deepEqual(await client.runs.list(thread.thread_id), []);
     });
   });
 }

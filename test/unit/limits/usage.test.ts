@@ -33,6 +33,15 @@ describe("model usage: calls, tokens and cost", () => {
     assert.equal(estimatedCostUsd("gpt-4.1-2025-04-14", 1_000_000, 0), 2);
   });
 
+  test("a unit that finishes without having started in this run (a resume) counts as started once", () => {
+    const usage = new ModelUsage();
+    usage.countUnit("started", "a");
+    usage.countUnit("finished", "a");
+    usage.countUnit("finished", "b");
+    usage.countUnit("started", "c");
+    assert.deepEqual([usage.totals().units_started, usage.totals().units_finished], [3, 2]);
+  });
+
   test("a run tallied in a usage scope counts its calls and research units, with no run-level callback", async () => {
     freshLimits();
     standin().configure({ units: 2 });
