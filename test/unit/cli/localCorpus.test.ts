@@ -6,7 +6,7 @@ import { after, test } from "node:test";
 import { describeIndexedCorpus, describeLocalCorpus } from "../../../src/cli/localCorpus.js";
 import { preflight } from "../../../src/cli/run.js";
 import { corpusFilesRead } from "../../../src/search/local/cache.js";
-import { createLocalSearch } from "../../../src/search/local/index.js";
+import { createLocalSearch, LocalCorpusError } from "../../../src/search/local/index.js";
 
 process.env.OPENAI_API_KEY ??= "sk-test-not-used";
 
@@ -27,4 +27,13 @@ test("start-up only checks the corpus folder: its files are read on the first se
   await createLocalSearch(folder).search("tidal turbines");
   assert.equal(corpusFilesRead() - before, 2, "the first search read each file once");
   assert.equal(describeIndexedCorpus(settings), "local corpus: 2 files indexed");
+});
+
+test("start-up still refuses a missing folder, and one with no file it could read", async () => {
+  const folder = mkdtempSync(path.join(tmpdir(), "fanout-lazy-corpus-"));
+  after(() => rmSync(folder, { recursive: true, force: true }));
+  writeFileSync(path.join(folder, "data.json"), "{}");
+  const problem = (error: unknown, expected: string) => error instanceof LocalCorpusError && error.problem === expected;
+  await assert.rejects(preflight({ search_api: "local", local_corpus_path: path.join(folder, "missing") }), (e) => problem(e, "missing"));
+  await assert.rejects(preflight({ search_api: "local", local_corpus_path: folder }), (e) => problem(e, "empty"));
 });
