@@ -8,13 +8,14 @@
  * stand-in until the CLI is killed, after the other two have reported "unit finished".
  */
 import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { StandIn } from "../test/standin/server.js";
 import { runCli, startCli, type CliResult } from "../test/support/cli.js";
-import { useStandIn } from "../test/support/harness.js";
+import { CORPUS, useStandIn } from "../test/support/harness.js";
 import { cliStores, ensureBuilt, RESEARCH, type CliStore } from "./support/cli.js";
 import { dropSchema } from "./support/postgres.js";
 import { idleMs } from "./support/requests.js";
@@ -26,10 +27,12 @@ const UNITS = 4;
 const QUESTION = "How does tidal power generate electricity?";
 /** The stand-in's 2nd and 3rd default sub-topics; these units hang until the kill. */
 const HANGING = /^(Current|Key)/;
+/** HTML pages in the large corpus: start-up must not read them (they are read by the first search). */
+const LARGE_CORPUS_PAGES = 300;
 const NAIVE_FIRST_CALL = fileURLToPath(new URL("./support/naive-first-call.mjs", import.meta.url));
 
 type Samples = Record<
-  "version" | "freshStartup" | "freshIdle" | "freshTail" | "fresh" | "resume" | "resumeStartup" | "show" | "bareVersion" | "naiveStartup" | "load",
+  "version" | "freshStartup" | "largeCorpusStartup" | "freshIdle" | "freshTail" | "fresh" | "resume" | "resumeStartup" | "show" | "bareVersion" | "naiveStartup" | "load",
   number[]
 > & { freshCalls: number; resumeCalls: number };
 
@@ -37,6 +40,7 @@ function emptySamples(): Samples {
   return {
     version: [],
     freshStartup: [],
+    largeCorpusStartup: [],
     freshIdle: [],
     freshTail: [],
     fresh: [],
@@ -120,6 +124,26 @@ async function freshRun(standin: StandIn, store: CliStore, samples: Samples): Pr
   samples.freshCalls = run.calls;
 }
 
+/** A folder of LARGE_CORPUS_PAGES HTML pages (the fixture's page, each made different and longer); the caller removes it. */
+function writeLargeCorpus(): string {
+  const folder = mkdtempSync(path.join(os.tmpdir(), "fanout-bench-html-"));
+  const page = readFileSync(path.join(CORPUS, "tidal-power.html"), "utf8");
+  for (let i = 0; i < LARGE_CORPUS_PAGES; i += 1) {
+    writeFileSync(path.join(folder, `page-${i}.html`), page.replace("<body>", `<body><p>${"Notes on tides, turbines and estuaries. ".repeat(150)} (${i})</p>`));
+  }
+  return folder;
+}
+
+/** A new run over the large HTML corpus: only its start → first model call is kept. */
+async function largeCorpusRun(standin: StandIn, store: CliStore, corpus: string, samples: Samples): Promise<void> {
+  standin.reset();
+  standin.configure({ behaviour: undefined });
+  const args = [QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${corpus}`, "--set", "allow_clarification=false"];
+  const run = await timedCli(standin, ["--thread", `bench-large-${Date.now()}`, ...args], store);
+  check(run.result, "a run over the large corpus");
+  samples.largeCorpusStartup.push(run.firstCallMs);
+}
+
 /** Starts a run, kills it once two units are saved, then times the resume and a re-print. */
 async function killAndResume(standin: StandIn, store: CliStore, samples: Samples): Promise<void> {
   const thread = `bench-kill-${Date.now()}`;
@@ -146,13 +170,14 @@ async function killAndResume(standin: StandIn, store: CliStore, samples: Samples
   samples.show.push(shown.ms);
 }
 
-async function measure(standin: StandIn, store: CliStore, repeats: number): Promise<Samples> {
+async function measure(standin: StandIn, store: CliStore, repeats: number, largeCorpus: string): Promise<Samples> {
   const samples = emptySamples();
   check(await runCli(["threads"], { env: store.env }), "fanout threads"); // loads every module once, so the OS file cache is warm
   for (let r = 0; r < repeats; r += 1) {
     samples.version.push(await version(store));
     await baselines(standin, samples);
     await freshRun(standin, store, samples);
+    await largeCorpusRun(standin, store, largeCorpus, samples);
     await killAndResume(standin, store, samples);
     samples.load.push(os.loadavg()[0]);
   }
@@ -175,6 +200,7 @@ function rows(results: Samples[]): string[][] {
     ],
     [`new run, ${UNITS} units: process start → exit`, ...results.map((s) => `${spread(s.fresh)}, ${s.freshCalls} calls`)],
     ["… of which: process start → first model call", ...cell((s) => s.freshStartup)],
+    [`… same, over ${LARGE_CORPUS_PAGES} HTML pages: process start → first model call`, ...cell((s) => s.largeCorpusStartup)],
     ["… baseline: a plain script's start → first model call (bench/support/naive-first-call.mjs)", ...cell((s) => s.naiveStartup)],
     [
       "… Fanout ÷ baseline, start → first model call",
@@ -198,9 +224,10 @@ export async function run(options: BenchOptions = DEFAULT_OPTIONS): Promise<stri
   const repeats = options.quick ? 1 : 3;
   const standin = await useStandIn({ latencyMs: LATENCY_MS, units: UNITS });
   const { stores, note } = await cliStores("resume");
+  const largeCorpus = writeLargeCorpus();
   try {
     const results: Samples[] = [];
-    for (const store of stores) results.push(await measure(standin, store, repeats));
+    for (const store of stores) results.push(await measure(standin, store, repeats, largeCorpus));
     const floor = 7 * LATENCY_MS;
     return [
       "## CLI: start-up, resume after a kill, re-printing a finished run",
@@ -210,12 +237,14 @@ export async function run(options: BenchOptions = DEFAULT_OPTIONS): Promise<stri
       `A new run's critical path is 7 model calls (${(floor / 1000).toFixed(1)} s of model time); a resume's is 5 (2 units in parallel, then supervisor and report): ${((5 * LATENCY_MS) / 1000).toFixed(1)} s.`,
       `Times are the median (min–max) of ${repeats} run${repeats === 1 ? "" : "s"}, wall clock from spawn to exit; the CLI checkpoints with durability \`sync\`. ${note}`,
       "The CLI is the esbuild bundle in dist/cli/ (npm run build). Each repetition also times the baselines, right beside the CLI: a bare `node -e` that prints a version,",
-      "and a plain script that loads the OpenAI client from node_modules and makes one call. The local corpus (fixture, with HTML pages) is indexed before the first call, as the CLI checks it first.",
+      "and a plain script that loads the OpenAI client from node_modules and makes one call. Before the first call the CLI only checks the local corpus folder (names and sizes);",
+      `its files are read by the first search, so a corpus of ${LARGE_CORPUS_PAGES} HTML pages does not delay the first call.`,
       "",
       table(["", ...stores.map((s) => s.name)], rows(results)),
     ].join("\n");
   } finally {
     await standin.close();
+    rmSync(largeCorpus, { recursive: true, force: true });
     for (const store of stores) {
       if (store.env.FANOUT_HOME) rmSync(store.env.FANOUT_HOME, { recursive: true, force: true });
       if (store.uri && store.schema) await dropSchema(store.uri, store.schema).catch(() => undefined);

@@ -15,7 +15,7 @@ import type { RunOutcome, Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
 import { countOf } from "../util/plural.js";
-import { describeLocalCorpus } from "./localCorpus.js";
+import { describeIndexedCorpus, describeLocalCorpus } from "./localCorpus.js";
 import { RunProgress, renderProgress } from "./progress.js";
 import { writeReportFile } from "./reportFile.js";
 import { formatReport } from "./reportFormat.js";
@@ -50,10 +50,10 @@ export async function preflight(settings: Record<string, string>): Promise<Confi
   createSearchBackend(configuration);
   parseMcpServers(configuration.mcp_servers);
   // A missing or empty folder would otherwise only show as failed searches and a report with no sources.
-  // The index built here is cached in-process, so the run's first search reuses it.
-  // A folder with a `fanout index` index is searched there, so it is not read now.
+  // Only names and sizes are checked: the files are read and indexed by the run's first search.
+  // A folder with a `fanout index` index is searched there, so it is not looked at now.
   const local = searchProviders(configuration.search_api).includes("local");
-  if (local && !describeFolderIndex(configuration.local_corpus_path)) await createLocalSearch(configuration.local_corpus_path).documentCount();
+  if (local && !describeFolderIndex(configuration.local_corpus_path)) await createLocalSearch(configuration.local_corpus_path).check();
   return configuration;
 }
 
@@ -185,6 +185,9 @@ async function execute(
       }
       input = undefined;
     }
+    // The start line only counted files; now that searches read them, say which were left out.
+    const indexed = describeIndexedCorpus(run.settings);
+    if (indexed) progress.note(indexed);
   } catch (error) {
     if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(thread, stopRendering);
     const failed = new RunFailed(threadId, run.leaseLost.aborted ? run.leaseLost.reason : error);

@@ -35,6 +35,41 @@ const LOAD_CONCURRENCY = 8;
  */
 const folders = new Map<string, FolderState>();
 
+/** What a folder holds by its file names and sizes alone: files to read, and files over the size cap. */
+export interface FolderCheck {
+  files: number;
+  tooLarge: number;
+}
+
+/** Files read and converted by this process so far, for tests that check start-up reads none. */
+let filesRead = 0;
+
+/** How many corpus files this process has read and converted (every folder, since start). */
+export function corpusFilesRead(): number {
+  return filesRead;
+}
+
+/** The folder's summary if a search has already indexed it, else undefined (nothing is read). */
+export function indexedCorpusSummary(folder: string): CorpusSummary | undefined {
+  const state = folder.trim() ? folders.get(resolve(folder)) : undefined;
+  return state?.index ? state.summary : undefined;
+}
+
+/**
+ * Checks a folder can be searched without reading any file: it exists and holds candidate
+ * files under the size cap. Throws the `LocalCorpusError` a search would (missing, not a
+ * folder, too many files, empty); binary or blank files are only found on the first search.
+ */
+export async function checkCorpusFolder(folder: string): Promise<FolderCheck> {
+  if (!folder.trim()) throw new LocalCorpusError(folder, "not_configured");
+  const root = resolve(folder);
+  const stats = await scanFolder(root);
+  const tooLarge = stats.filter((s) => s.size > MAX_FILE_BYTES).length;
+  const check = { files: stats.length - tooLarge, tooLarge };
+  if (check.files === 0) throw new LocalCorpusError(root, "empty", { skipped: describeSkipped(summarise(0, Array<SkipReason>(tooLarge).fill("too_large"))) });
+  return check;
+}
+
 /** The up-to-date index of a folder; throws `LocalCorpusError` when it is missing or has no documents. */
 export function getCorpusIndex(folder: string): Promise<CorpusIndex> {
   if (!folder.trim()) return Promise.reject(new LocalCorpusError(folder, "not_configured"));
@@ -98,6 +133,7 @@ async function loadChanged(stats: readonly FileStat[], previous: ReadonlyMap<str
 /** A file's document, or why it has none; files over the size cap are not read at all. */
 async function loadEntry(file: FileStat): Promise<Pick<FileEntry, "document" | "skipped">> {
   if (file.size > MAX_FILE_BYTES) return { document: null, skipped: "too_large" };
+  filesRead += 1;
   const loaded = await loadDocument(file.path);
   if ("skipped" in loaded) return { document: null, skipped: loaded.skipped };
   const document = prepareDocument(loaded.document);

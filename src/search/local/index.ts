@@ -5,7 +5,7 @@
  *   const hits = await local.search("tidal energy", { maxResults: 5 });
  */
 import { resolve } from "node:path";
-import { getCorpusIndex, getCorpusSummary } from "./cache.js";
+import { checkCorpusFolder, getCorpusIndex, getCorpusSummary, indexedCorpusSummary } from "./cache.js";
 import { groupHits } from "./hits.js";
 import type { LocalHit, LocalSearch, LocalSearchOptions } from "./types.js";
 
@@ -33,5 +33,7 @@ export function createLocalSearch(folder: string): LocalSearch {
       return (await getCorpusIndex(absolute)).documents.length;
     },
     summary: () => getCorpusSummary(absolute),
+    indexedSummary: () => indexedCorpusSummary(absolute),
+    check: () => checkCorpusFolder(absolute),
   };
 }

@@ -1,4 +1,5 @@
 // Public shapes of the local document search.
+import type { FolderCheck } from "./cache.js";
 import type { CorpusSummary } from "./summary.js";
 
 /** One matching document: its best passages, ready to hand to a summariser. */
@@ -28,4 +29,8 @@ export interface LocalSearch {
   documentCount(): Promise<number>;
   /** Files indexed and files skipped, by reason (builds or refreshes the index first). */
   summary(): Promise<CorpusSummary>;
+  /** Files indexed and skipped as of the last search; undefined before any (reads nothing). */
+  indexedSummary(): CorpusSummary | undefined;
+  /** Checks the folder by a stat scan alone (no file is read); throws what a search would for a missing or empty folder. */
+  check(): Promise<FolderCheck>;
 }

@@ -113,7 +113,11 @@ describe("fanout CLI basics", { concurrency: true }, () => {
       lines.slice(1).every((line) => /^\[\d\d:\d\d\] \S/.test(line)),
       `timestamped progress lines:\n${result.stderr}`,
     );
-    assert.match(lines[1], /^\[\d\d:\d\d\] local corpus: 10 files indexed$/, "what the corpus holds comes first");
+    assert.match(lines[1], /^\[\d\d:\d\d\] local corpus: 10 files, read on the first search$/, "what the corpus holds comes first");
+    assert.ok(
+      lines.some((l) => /^\[\d\d:\d\d\] local corpus: 10 files indexed$/.test(l)),
+      "after the searches, what they indexed",
+    );
     assert.ok(lines.some((l) => / stage: researching \(tokens so far: \d+ in, \d+ out\)$/.test(l)));
     assert.ok(lines.some((l) => / stage: writing report \(tokens so far: \d+ in, \d+ out\)$/.test(l)));
     assert.equal(lines.filter((l) => / unit started: /.test(l)).length, 3);
