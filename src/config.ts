@@ -104,7 +104,14 @@ export const ConfigurationSchema = z
       .default(0)
       .describe("Search requests per minute per search provider across the process, retries included (0 = no limit)"),
     adaptive_concurrency: booleanLike.default(true).describe("Narrow a provider's lane on 429s and widen it again on successes"),
-    model_retries: z.coerce.number().int().min(0).max(10).default(6).describe("Retries of a model or search request answered 429/5xx or cut off; never for 400/401/403"),
+    model_retries: z.coerce.number().int().min(0).max(10).default(6).describe("Retries of a model request answered 429/5xx or cut off; never for 400/401/403"),
+    search_retries: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(2)
+      .describe("Retries of a search request answered 429/5xx or cut off, before the next provider in search_api is asked"),
     retry_initial_delay_ms: z.coerce
       .number()
       .int()

@@ -154,7 +154,7 @@ function retryReason(reason: { error: unknown } | { value: unknown }): string {
 }
 
 export type LimitedFetchOptions = {
-  /** Retries of one request; default model_retries. */
+  /** Retries of one request; default search_retries on a search lane, else model_retries. */
   retries?: number;
   /** The fetch that sends (default the global one). */
   fetch?: typeof fetch;
@@ -174,7 +174,7 @@ export function limitedFetch(laneName: string, options: LimitedFetchOptions = {}
     const kit = laneKit(laneName);
     // A streamed body cannot be sent twice.
     const repeatable = init?.body === undefined || init.body === null || typeof init.body === "string";
-    const retries = repeatable ? (options.retries ?? settings.model_retries) : 0;
+    const retries = repeatable ? (options.retries ?? (laneName.startsWith("search:") ? settings.search_retries : settings.model_retries)) : 0;
     const policy = retry(
       handleWhen(isRetryableError).orWhenResult((response) => isRetryableStatus((response as Response).status) && !final.has(response as Response)),
       {

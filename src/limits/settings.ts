@@ -13,6 +13,7 @@ export const PROCESS_LIMIT_KEYS = [
   "search_requests_per_minute",
   "adaptive_concurrency",
   "model_retries",
+  "search_retries",
   "retry_initial_delay_ms",
   "breaker_threshold",
   "breaker_cooldown_seconds",

@@ -172,14 +172,14 @@ describe("search_api=tavily", () => {
       ["https://example.test/tidal-stream-turbines-1", "https://example.test/tidal-stream-turbines-2"],
     );
     assert.ok(content.includes("URL: https://example.test/tidal-stream-turbines-2"));
-    // A 500 is sent again model_retries (6) times by the one retry layer before the query counts as failed.
+    // A 500 is sent again search_retries (2) times by the one retry layer before the query counts as failed.
     const failedCall = ["tidal barrage", 500];
     assert.deepEqual(
       standin.tavily
         .calls()
         .map((call) => [call.query, call.status])
         .sort(),
-      [...Array.from({ length: 7 }, () => failedCall), ["tidal stream turbines", 200]],
+      [...Array.from({ length: 3 }, () => failedCall), ["tidal stream turbines", 200]],
     );
   });
 

@@ -43,7 +43,7 @@ describe("a circuit breaker per provider", () => {
   });
 
   test("an open breaker on search degrades the search to an error the researcher reads", async () => {
-    freshLimits({ model_retries: 0, breaker_threshold: 2, breaker_cooldown_seconds: 30 });
+    freshLimits({ search_retries: 0, breaker_threshold: 2, breaker_cooldown_seconds: 30 });
     const backend = createTavilyBackend({ TAVILY_API_KEY: "tvly-test", TAVILY_API_BASE_URL: standin().tavilyUrl });
     standin().tavily.failQuery("broken", 503);
     for (let i = 0; i < 2; i += 1) await assert.rejects(backend.search("broken", 3), /503/);
