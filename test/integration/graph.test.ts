@@ -6,7 +6,7 @@ import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import type { StandIn } from "../standin/server.js";
 import type { ParsedRequest } from "../standin/types.js";
-import { listedSources, runGraph, sharedStandIn } from "../support/harness.js";
+import { listedSources, runGraph, sharedStandIn, useStandInTavily } from "../support/harness.js";
 import { ConfigurationError } from "../../src/config.js";
 import { describeError, rootErrors } from "../../src/util/errors.js";
 
@@ -131,9 +131,7 @@ describe("the research graph against the stand-in model", () => {
   });
 
   test("a summariser slower than the tool timeout still yields sources: late pages fall back to their text", async () => {
-    const saved = { key: process.env.TAVILY_API_KEY, url: process.env.TAVILY_API_BASE_URL };
-    process.env.TAVILY_API_KEY = "tvly-test";
-    process.env.TAVILY_API_BASE_URL = standin.tavilyUrl;
+    const restoreTavily = useStandInTavily(standin);
     // Every summary takes far longer than the whole tool call may.
     standin.configure({ units: 2, behaviour: (request) => (request.role === "summary" ? { hangMs: 20_000 } : undefined) });
     try {
@@ -148,13 +146,7 @@ describe("the research graph against the stand-in model", () => {
       const listed = listedSources(String(run.values.final_report));
       assert.ok(listed.length > 0, "the report cites what was found");
     } finally {
-      for (const [name, value] of [
-        ["TAVILY_API_KEY", saved.key],
-        ["TAVILY_API_BASE_URL", saved.url],
-      ] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
+      restoreTavily();
     }
   });
 

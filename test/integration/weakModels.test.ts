@@ -2,7 +2,7 @@ import { beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { StandIn } from "../standin/server.js";
 import type { Quirk } from "../standin/types.js";
-import { listedSources, runGraph, sharedStandIn, type RunRecord } from "../support/harness.js";
+import { listedSources, runGraph, sharedStandIn, useStandInTavily, type RunRecord } from "../support/harness.js";
 
 const QUESTION = "How does tidal power generate electricity?";
 
@@ -37,22 +37,14 @@ describe("weak and local models still finish a run", () => {
 
   async function runWith(quirks: Quirk[]): Promise<RunRecord> {
     standin.configure({ quirks });
-    const saved = { key: process.env.TAVILY_API_KEY, url: process.env.TAVILY_API_BASE_URL };
-    process.env.TAVILY_API_KEY = "tvly-test";
-    process.env.TAVILY_API_BASE_URL = standin.tavilyUrl;
+    const restoreTavily = useStandInTavily(standin);
     try {
       // A model name of its own: what a model ignores is remembered per model, for the process.
       const model = `openai:weak-${quirks.join("-")}`;
       const models = { research_model: model, summarization_model: model, compression_model: model, final_report_model: model };
       return await runGraph(QUESTION, { ...SETTINGS, ...models });
     } finally {
-      for (const [name, value] of [
-        ["TAVILY_API_KEY", saved.key],
-        ["TAVILY_API_BASE_URL", saved.url],
-      ] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
+      restoreTavily();
     }
   }
 

@@ -9,6 +9,19 @@ import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 
 export const CORPUS = fileURLToPath(new URL("../fixtures/corpus/", import.meta.url));
 
+/** Points Tavily searches at the stand-in's Tavily with a test key; returns what puts the environment back. */
+export function useStandInTavily(standin: StandIn): () => void {
+  const saved = { TAVILY_API_KEY: process.env.TAVILY_API_KEY, TAVILY_API_BASE_URL: process.env.TAVILY_API_BASE_URL };
+  process.env.TAVILY_API_KEY = "tvly-test";
+  process.env.TAVILY_API_BASE_URL = standin.tavilyUrl;
+  return () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
 /** Starts a stand-in and points every OpenAI model at it, through the real client. */
 export async function useStandIn(options: StandInOptions = {}): Promise<StandIn> {
   const standin = await startStandIn(options);

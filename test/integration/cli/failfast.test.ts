@@ -8,6 +8,7 @@ import net from "node:net";
 import { startStandIn, type StandIn } from "../../standin/server.js";
 import { runCli, startCli, type CliResult } from "../../support/cli.js";
 import { assertReport, CORPUS, embeddedEnv, escapeRegExp, RESEARCH, TEST_KEY } from "./common.js";
+import { freePort } from "../../support/server.js";
 
 const QUESTION = "How does tidal power generate electricity?";
 
@@ -31,15 +32,6 @@ async function silentServer(): Promise<{ url: string; requests: () => number; cl
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** A port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A run that failed part-way: exit 1, a message, and how to resume. */
@@ -71,7 +63,7 @@ describe("failing fast, and saying where", { concurrency: true }, () => {
   });
 
   test("a model server that is down: the run fails at once, naming the server", { timeout: 30_000 }, async (t) => {
-    const url = `http://127.0.0.1:${await closedPort()}/v1`;
+    const url = `http://127.0.0.1:${await freePort()}/v1`;
     const thread = `down-${Date.now()}`;
     const run = startCli(["--thread", thread, QUESTION, ...RESEARCH], { env: { ...env(), OPENAI_BASE_URL: url } });
     t.after(() => run.child.kill("SIGKILL"));

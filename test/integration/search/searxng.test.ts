@@ -6,8 +6,6 @@
 import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { ToolMessage } from "@langchain/core/messages";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { parseConfiguration } from "../../../src/config.js";
 import { runToolCall } from "../../../src/researcher/runToolCall.js";
 import { createSearxngBackend } from "../../../src/search/searxng.js";
@@ -15,6 +13,7 @@ import { createSearchBackend, createSearchTool } from "../../../src/search/tool.
 import { startFakeSearxng, type FakeSearxng } from "../../standin/searxng.js";
 import type { StandIn } from "../../standin/types.js";
 import { runGraph, useStandIn } from "../../support/harness.js";
+import { freePort } from "../../support/server.js";
 
 let standin: StandIn;
 let searxng: FakeSearxng;
@@ -44,15 +43,6 @@ beforeEach(() => {
   process.env.TAVILY_API_BASE_URL = standin.tavilyUrl;
 });
 
-/** A port nothing listens on: one a server just gave back. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function searchTool(settings: Record<string, unknown>, queries: string[]): Promise<ToolMessage> {
   const configuration = parseConfiguration({ searxng_url: searxng.url, ...settings });
   const tool = createSearchTool(createSearchBackend(configuration)!, configuration);
@@ -79,7 +69,7 @@ describe("search_api=searxng", () => {
     await assert.rejects(backend.search("q", 3), /SearXNG error 429: rate limited/);
     searxng.mode = "engines_down";
     await assert.rejects(backend.search("q", 3), /engines did not answer: duckduckgo timeout, brave too many requests/);
-    const closed = await closedPort();
+    const closed = await freePort();
     await assert.rejects(createSearxngBackend(`http://127.0.0.1:${closed}`).search("q", 3), /cannot reach SearXNG at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/);
     assert.throws(() => createSearxngBackend(""), /searxng_url is empty/);
     assert.throws(() => createSearxngBackend("ftp://x"), /not an http\(s\) URL/);
