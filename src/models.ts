@@ -1,5 +1,5 @@
 import { AzureChatOpenAI, ChatOpenAI } from "@langchain/openai";
-import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseChatModel, BindToolsInput } from "@langchain/core/language_models/chat_models";
 import type { MessageContent } from "@langchain/core/messages";
 import { createHash } from "node:crypto";
 import { ConfigurationError, shownValue } from "./config.js";
@@ -102,4 +102,22 @@ export function createChatModel(spec: string, options: ChatModelOptions): BaseCh
   chatModel.getNumTokens = async (content: MessageContent) => estimateTokens(content);
   models.set(cacheKey, chatModel);
   return chatModel;
+}
+
+type BoundModel = ReturnType<NonNullable<BaseChatModel["bindTools"]>>;
+
+/** Each model's bindings, by tool list. */
+const bindings = new WeakMap<BaseChatModel, WeakMap<readonly BindToolsInput[], BoundModel>>();
+
+/**
+ * The model with these tools bound, made once per model and tool list: bindTools builds a new
+ * client and converts every tool schema, which cost each researcher turn more than its own work.
+ * Callers pass the same list object each turn (the toolbox keeps it).
+ */
+export function withTools(model: BaseChatModel, tools: readonly BindToolsInput[]): BoundModel {
+  let byTools = bindings.get(model);
+  if (!byTools) bindings.set(model, (byTools = new WeakMap()));
+  let bound = byTools.get(tools);
+  if (!bound) byTools.set(tools, (bound = model.bindTools!(tools as BindToolsInput[])));
+  return bound;
 }

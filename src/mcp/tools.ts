@@ -16,6 +16,9 @@ type Loaded = { client?: MultiServerMCPClient; toolset: Promise<McpToolset> };
  */
 const loaded = new Map<string, Loaded>();
 
+/** The toolset of no servers: one object, so a caller can tell it is the same as last turn's. */
+const NO_MCP_TOOLS: Promise<McpToolset> = Promise.resolve(Object.freeze({ tools: [], warnings: [] }) as McpToolset);
+
 /**
  * The MCP tools for an mcp_servers value, loaded once. A server that fails to
  * start, or does not list its tools within `timeoutMs`, is a warning and its
@@ -24,7 +27,7 @@ const loaded = new Map<string, Loaded>();
  */
 export function loadMcpTools(raw: string, reserved: readonly string[], timeoutMs: number): Promise<McpToolset> {
   const key = raw.trim();
-  if (!key) return Promise.resolve({ tools: [], warnings: [] });
+  if (!key) return NO_MCP_TOOLS;
   let entry = loaded.get(key);
   if (!entry) {
     const servers = parseMcpServers(key);

@@ -5,6 +5,7 @@ import { readConfiguration } from "../config.js";
 import { contextBudget, estimateTokens, roleModel } from "../context/budget.js";
 import { fitConversation } from "../context/fit.js";
 import { withinContext } from "../context/retry.js";
+import { withTools } from "../models.js";
 import { renderPrompt } from "../prompts.js";
 import type { ResearcherStateValue } from "../state.js";
 import { emitProgress } from "../progress.js";
@@ -34,7 +35,7 @@ export function createResearcher(toolbox: Toolbox) {
     // The assignment opens the conversation on the first turn.
     const opening = state.researcher_messages.length === 0 ? [new HumanMessage(state.research_topic)] : [];
     const history = [...state.researcher_messages, ...opening];
-    const bound = model.bindTools!(tools);
+    const bound = withTools(model, tools);
     // Within the budget, older search results are cut for this call; the stored conversation keeps them.
     const turn = (tokens: number) => bound.invoke([new SystemMessage(system), ...fitConversation(history, tokens - estimateTokens(system))], { signal: config.signal });
     const answer = await withinContext(inputTokens, turn, "researcher").catch((error: unknown) => researchStopped(error, config));

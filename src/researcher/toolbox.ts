@@ -23,22 +23,44 @@ const warned = new WeakSet<McpToolset>();
  * search tool and the MCP tools follow the run's configuration.
  */
 export function createToolbox(extraTools: StructuredToolInterface[] = []): Toolbox {
+  /**
+   * Fanout's own tools for each configuration (readConfiguration hands out one object per distinct
+   * set of settings), and the full list for each MCP toolset they were joined with: made once, not
+   * on every researcher turn, so turns also bind the same tool objects (researcher.ts boundTo)
+   * instead of converting their schemas again. The MCP toolset is asked for every turn (a map
+   * lookup): after closeMcpClients a new one is loaded and joined afresh.
+   */
+  const own = new WeakMap<Configuration, StructuredToolInterface[]>();
+  const joined = new WeakMap<StructuredToolInterface[], WeakMap<McpToolset, StructuredToolInterface[]>>();
   return {
     async toolsFor(configuration, config) {
-      const backend = createSearchBackend(configuration);
-      const search = backend ? [createSearchTool(backend, configuration)] : [];
-      const fetchUrl = configuration.fetch_url_enabled ? [createFetchUrlTool(configuration)] : [];
-      const own = [...search, ...fetchUrl, thinkTool, researchCompleteTool, ...extraTools];
+      let ours = own.get(configuration);
+      if (!ours) {
+        ours = ownTools(configuration, extraTools);
+        own.set(configuration, ours);
+      }
       const mcp = await loadMcpTools(
         configuration.mcp_servers,
-        own.map((tool) => tool.name),
+        ours.map((tool) => tool.name),
         configuration.tool_timeout_seconds * 1000,
       );
       if (config && !warned.has(mcp)) {
         warned.add(mcp);
         for (const warning of mcp.warnings) emitProgress(config, { type: "step_degraded", step: "researcher", detail: warning });
       }
-      return [...own, ...mcp.tools];
+      let byToolset = joined.get(ours);
+      if (!byToolset) joined.set(ours, (byToolset = new WeakMap()));
+      let tools = byToolset.get(mcp);
+      if (!tools) byToolset.set(mcp, (tools = [...ours, ...mcp.tools]));
+      return tools;
     },
   };
+}
+
+/** Search (per search_api), fetch_url (unless turned off), think_tool, ResearchComplete and the extras. */
+function ownTools(configuration: Configuration, extraTools: StructuredToolInterface[]): StructuredToolInterface[] {
+  const backend = createSearchBackend(configuration);
+  const search = backend ? [createSearchTool(backend, configuration)] : [];
+  const fetchUrl = configuration.fetch_url_enabled ? [createFetchUrlTool(configuration)] : [];
+  return [...search, ...fetchUrl, thinkTool, researchCompleteTool, ...extraTools];
 }

@@ -4,6 +4,7 @@ import { readConfiguration } from "../config.js";
 import { contextBudget, roleModel } from "../context/budget.js";
 import { fitConversation } from "../context/fit.js";
 import { withinContext } from "../context/retry.js";
+import { withTools } from "../models.js";
 import { emitProgress } from "../progress.js";
 import type { SupervisorStateValue } from "../state.js";
 import { thinkTool } from "../tools/think.js";
@@ -17,7 +18,7 @@ const SUPERVISOR_TOOLS = [conductResearchTool, researchCompleteTool, thinkTool];
 /** One supervisor turn: the model plans the next round of research, or ends it. */
 export async function supervisor(state: SupervisorStateValue, config: LangGraphRunnableConfig) {
   const configuration = readConfiguration(config);
-  const planner = (await roleModel(configuration, "research")).bindTools!(SUPERVISOR_TOOLS);
+  const planner = withTools(await roleModel(configuration, "research"), SUPERVISOR_TOOLS);
   const { inputTokens } = contextBudget(configuration, "research");
   // Within the budget, the units' findings are cut for this call; the stored conversation keeps them whole.
   const plan = (tokens: number) => planner.invoke(fitConversation(state.supervisor_messages, tokens), { signal: config.signal });
