@@ -55,7 +55,10 @@ test("a run loads no page reader, PDF reader or other provider before its first 
 
 test("--version loads none of the bundle", async () => {
   const loads = await recordedLoads(["--version"], embeddedEnv());
-  assert.ok(loads.some((url) => url.endsWith("/bin/fanout.js")), "the recorder saw the entry point");
+  assert.ok(
+    loads.some((url) => url.endsWith("/bin/fanout.js")),
+    "the recorder saw the entry point",
+  );
   assert.deepEqual(chunksIn(loads), []);
 });
 
