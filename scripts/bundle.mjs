@@ -7,6 +7,25 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const outdir = `${root}dist/cli`;
+
+/**
+ * zod's index re-exports all of its ~50 message locales (`z.locales`, ~370 KB bundled), which
+ * every start would parse; Fanout only uses English, the default, which zod imports on its own.
+ */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: "zod-locales", namespace: "zod-english-only" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "zod-english-only" }, () => ({
+      contents: 'export { default as en } from "zod/v4/locales/en.js";',
+      resolveDir: root,
+      loader: "js",
+    }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: [`${root}src/cli/main.ts`],
@@ -20,5 +39,8 @@ await build({
   external: ["better-sqlite3", "pg-native"],
   // Bundled CommonJS packages call require() for Node's built-ins.
   banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+  plugins: process.env.BUNDLE_ALL_LOCALES ? [] : [zodEnglishOnly],
+  minifyWhitespace: process.env.BUNDLE_MINIFY_WS === "1",
+  minifySyntax: process.env.BUNDLE_MINIFY_SYNTAX === "1",
   logLevel: "warning",
 });

@@ -217,22 +217,31 @@ function max(json: Record<string, unknown>): unknown {
   return json.maximum ?? json.exclusiveMaximum;
 }
 
-/** Edit distance, to tell a mistyped setting from a key someone else put there. */
-function editDistance(a: string, b: string): number {
+/**
+ * Whether `a` is at most `limit` edits from `b`, to tell a mistyped setting from a key someone else
+ * put there. Bounded: LangGraph passes a dozen keys of its own with every node's first call, so most
+ * pairs are ruled out by their lengths or the first rows, not by a full table.
+ */
+function withinEditDistance(a: string, b: string, limit: number): boolean {
+  if (Math.abs(a.length - b.length) > limit) return false;
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i += 1) {
     const current = [i];
+    let best = i;
     for (let j = 1; j <= b.length; j += 1) {
       current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      best = Math.min(best, current[j]);
     }
+    if (best > limit) return false; // every later row is at least this row's minimum
     previous = current;
   }
-  return previous[b.length];
+  return previous[b.length] <= limit;
 }
 
 /** The known key an unknown one is a likely typo of, if any. */
 export function likelyTypoOf(key: string): ConfigurationKey | undefined {
-  return CONFIGURATION_KEYS.find((known) => editDistance(key.toLowerCase(), known) <= 2);
+  const lower = key.toLowerCase();
+  return CONFIGURATION_KEYS.find((known) => withinEditDistance(lower, known, 2));
 }
 
 function isConfigurationKey(key: string): key is ConfigurationKey {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { renderReportHtml, type ReportPageDetails } from "../report/html.js";
+import type { ReportPageDetails } from "../report/html.js";
 import { UsageError, type ReportFormat } from "./args.js";
 
 /** Browsers that can print a page to PDF headless, in the order they are looked for on PATH. */
@@ -20,9 +20,11 @@ export const NO_CHROMIUM =
 
 /** The report in `format`; json is handled by the caller, as the --json result. */
 export async function formatReport(report: string, format: ReportFormat, details: ReportPageDetails): Promise<string | Uint8Array> {
-  if (format === "html") return renderReportHtml(report, details);
-  if (format === "pdf") return printPdf(renderReportHtml(report, details));
-  return report;
+  if (format !== "html" && format !== "pdf") return report;
+  // The page renderer (marked) loads only for an html or pdf report, not with every run.
+  const { renderReportHtml } = await import("../report/html.js");
+  const page = renderReportHtml(report, details);
+  return format === "pdf" ? printPdf(page) : page;
 }
 
 /** The Chromium `--format pdf` will use: CHROME_PATH, else the first on PATH; undefined when there is none. */

@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
 import { tidyText } from "../search/local/clean.js";
 import { cleanTitle } from "../util/title.js";
 import { pdfToText } from "../util/pdf.js";
@@ -23,10 +23,17 @@ const TEXT_TYPES = new Set(["application/json", "application/xml", "application/
 /** One pooled agent per policy: connections are kept alive and reused across fetches. */
 const agents = new Map<string, Agent>();
 
-function agentFor(policy: AddressPolicy): Dispatcher {
+/**
+ * undici (~800 KB bundled) loads on the first page fetch, not at start-up: the CLI's first model
+ * call goes through Node's own fetch and does not need it.
+ */
+const loadUndici = () => import("undici");
+
+async function agentFor(policy: AddressPolicy): Promise<Dispatcher> {
   const key = JSON.stringify([policy.allowPrivateNetwork, policy.permitted ?? []]);
   let agent = agents.get(key);
   if (!agent) {
+    const { Agent } = await loadUndici();
     agent = new Agent({ connect: { lookup: guardedLookup(policy) }, keepAliveTimeout: 10_000, connections: 16 });
     agents.set(key, agent);
   }
@@ -51,12 +58,13 @@ async function download(start: URL, address: string, options: FetchOptions): Pro
   let url = start;
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const { request } = await loadUndici();
   try {
     for (let redirects = 0; ; redirects += 1) {
       checkUrl(url, options);
       const response = await request(url, {
         method: "GET",
-        dispatcher: agentFor(options),
+        dispatcher: await agentFor(options),
         signal,
         headers: { accept: "text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8,*/*;q=0.1", "user-agent": "Fanout/0.1 (research agent)" },
       });
