@@ -2,10 +2,10 @@ import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { registerBackend, type SqliteDb } from "./backend.js";
 import { CheckpointConfigError } from "./errors.js";
 import { checkNotTruncated, damagedStoreError, isDamageError } from "./sqlite-damage.js";
+import { LeanSqliteSaver } from "./sqlite-saver.js";
 import type { OpenedCheckpointer } from "./types.js";
 
 export const SQLITE_FILE = "checkpoints.sqlite";
@@ -32,7 +32,7 @@ export function resolveHome(home?: string): string {
   return resolve(raw === "~" || raw.startsWith("~/") ? join(homedir(), raw.slice(1)) : raw);
 }
 
-/** Opens (creating if needed) <home>/checkpoints.sqlite with SqliteSaver. */
+/** Opens (creating if needed) <home>/checkpoints.sqlite with LeanSqliteSaver (SqliteSaver's tables and format). */
 export async function openSqlite(home?: string): Promise<OpenedCheckpointer> {
   const folder = resolveHome(home);
   const file = join(folder, SQLITE_FILE);
@@ -40,9 +40,9 @@ export async function openSqlite(home?: string): Promise<OpenedCheckpointer> {
   ensurePrivateFile(file);
   checkNotTruncated(file);
 
-  let saver: SqliteSaver;
+  let saver: LeanSqliteSaver;
   try {
-    saver = new SqliteSaver(new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS }));
+    saver = new LeanSqliteSaver(new Database(file, { timeout: SQLITE_BUSY_TIMEOUT_MS }));
   } catch (error) {
     throw fileError(file, error);
   }

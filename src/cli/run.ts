@@ -20,7 +20,7 @@ import { RunProgress, renderProgress } from "./progress.js";
 import { writeReportFile } from "./reportFile.js";
 import { formatReport } from "./reportFormat.js";
 import { resumeCommand, writeResult } from "./result.js";
-import { countFinishedUnits, questionIn, readThreadState } from "./threadState.js";
+import { countFinishedUnits, questionIn, readThreadState, type Snapshot } from "./threadState.js";
 import { readRunMetadata, settingsToKeep, withRunMetadata, type RunMetadata } from "./runMetadata.js";
 import { startTracing } from "./tracing.js";
 import { ModelUsage, tallyUsage } from "../limits/usage.js";
@@ -93,7 +93,7 @@ async function runLeased(args: RunArgs, threadId: string, saver: BaseCheckpointS
     const state = await graph.getState(threadConfig);
     // A finished run only prints its stored report: no settings or corpus need to work for that.
     // (Tasks left over mean its last step's results were saved but not yet checkpointed: resume.)
-    if (state.tasks.length === 0 && state.values.final_report) return printResult(thread, new RunProgress());
+    if (state.tasks.length === 0 && state.values.final_report) return printResult(thread, state, new RunProgress());
     // A new run's settings were checked by main before the store opened; a resume's are checked here.
     await preflight(settings);
     io.stderr.write(`resuming thread ${threadId}: ${await describeSkipped(graph, threadId)}\n`);
@@ -135,6 +135,8 @@ async function execute(
   });
   let input = firstInput;
   let answer = args.answer;
+  /** The thread's state after the last stream: read once, for the question check and the result. */
+  let state: Snapshot;
   /** The user's answer to a clarifying question: --answer once, else a prompt on a terminal. */
   const answerFor = async (question: string): Promise<string | undefined> => {
     view?.hold(true);
@@ -146,7 +148,8 @@ async function execute(
   try {
     for (;;) {
       // A paused thread is answered directly: resuming with null would only ask again.
-      const question = await pendingQuestion(graph, threadId);
+      state = await graph.getState({ configurable: { thread_id: threadId } });
+      const question = questionIn(state);
       if (question !== undefined) {
         const reply = await answerFor(question);
         if (!reply) {
@@ -198,7 +201,7 @@ async function execute(
     stopRendering();
     stopSignals();
   }
-  return printResult(thread, progress, run.usage);
+  return printResult(thread, state, progress, run.usage);
 }
 
 /** A run that stopped on an error; every step finished before it is saved. */
@@ -217,11 +220,6 @@ function interrupted({ threadId, io, args }: ThreadRun, stopRendering: () => voi
   io.stderr.write(`resume with: fanout --thread ${threadId}\n`);
   if (args.json) writeResult(io, { thread_id: threadId, status: "interrupted", reason: "stopped by a signal (Ctrl-C or SIGTERM)", resume: resumeCommand(threadId) });
   return EXIT.interrupted;
-}
-
-/** The clarifying question a paused thread is waiting on, if any. */
-export async function pendingQuestion(graph: Graph, threadId: string): Promise<string | undefined> {
-  return questionIn(await graph.getState({ configurable: { thread_id: threadId } }));
 }
 
 /** Asks on the terminal; Ctrl-C at the prompt is no answer, so the run waits for one rather than failing. */
@@ -247,9 +245,13 @@ export async function describeSkipped(graph: Graph, threadId: string): Promise<s
   return `${countOf(units, "research unit")} already finished; continuing at ${next}`;
 }
 
-/** `usage` is what this process spent on the run (a resume counts only its own calls). */
-async function printResult({ graph, threadId, io, args }: ThreadRun, progress: RunProgress, usage?: ModelUsage): Promise<number> {
-  const { values, metadata } = await graph.getState({ configurable: { thread_id: threadId } });
+/**
+ * `state` is the thread's latest, as the caller just read it: reading it rebuilds every delta field
+ * from the thread's whole history, so it is read once. `usage` is what this process spent on the
+ * run (a resume counts only its own calls).
+ */
+async function printResult({ threadId, io, args }: ThreadRun, state: Snapshot, progress: RunProgress, usage?: ModelUsage): Promise<number> {
+  const { values, metadata } = state;
   const report = String(values.final_report ?? "");
   const sources = (values.sources ?? []) as Source[];
   // Runs finished before outcomes were recorded count as done.

@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { AIMessage, ToolMessage } from "@langchain/core/messages";
 import { emptyCheckpoint } from "@langchain/langgraph";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import Database from "better-sqlite3";
 import { redactSecrets, secretValues, REDACTED } from "../../src/secrets.js";
 import { redactingSaver } from "../../src/checkpoint/redact.js";
+import { LeanSqliteSaver } from "../../src/checkpoint/sqlite-saver.js";
 import { redactWrites } from "../../src/cli/redactOutput.js";
 import { failFast } from "../../src/modelFailures.js";
 
@@ -36,7 +37,7 @@ describe("which values are secrets", () => {
 
 describe("the checkpointer's serializer", () => {
   test("nothing a saver writes holds a secret: checkpoints, writes (a failed step's error) and metadata", async () => {
-    const saver = redactingSaver(SqliteSaver.fromConnString(":memory:"), [KEY]);
+    const saver = redactingSaver(new LeanSqliteSaver(new Database(":memory:")), [KEY]);
     const config = { configurable: { thread_id: "t", checkpoint_ns: "" } };
     const checkpoint = emptyCheckpoint();
     checkpoint.channel_values = { messages: [new AIMessage(`the model said: Incorrect API key ${KEY}`)] };
