@@ -11,6 +11,7 @@ const outdir = `${root}dist/cli`;
 /**
  * zod's index re-exports all of its ~50 message locales (`z.locales`, ~370 KB bundled), which
  * every start would parse; Fanout only uses English, the default, which zod imports on its own.
+ * BUNDLE_ALL_LOCALES=1 npm run build keeps them all (to check that a zod upgrade still bundles).
  */
 const zodEnglishOnly = {
   name: "zod-english-only",
@@ -40,7 +41,5 @@ await build({
   // Bundled CommonJS packages call require() for Node's built-ins.
   banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
   plugins: process.env.BUNDLE_ALL_LOCALES ? [] : [zodEnglishOnly],
-  minifyWhitespace: process.env.BUNDLE_MINIFY_WS === "1",
-  minifySyntax: process.env.BUNDLE_MINIFY_SYNTAX === "1",
   logLevel: "warning",
 });

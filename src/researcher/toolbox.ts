@@ -26,7 +26,7 @@ export function createToolbox(extraTools: StructuredToolInterface[] = []): Toolb
   /**
    * Fanout's own tools for each configuration (readConfiguration hands out one object per distinct
    * set of settings), and the full list for each MCP toolset they were joined with: made once, not
-   * on every researcher turn, so turns also bind the same tool objects (researcher.ts boundTo)
+   * on every researcher turn, so turns also bind the same tool objects (models.ts withTools)
    * instead of converting their schemas again. The MCP toolset is asked for every turn (a map
    * lookup): after closeMcpClients a new one is loaded and joined afresh.
    */

@@ -19,20 +19,27 @@ const TavilySearchResponse = z.object({
 });
 type TavilySearchParams = { query: string; max_results: number; include_raw_content: "markdown"; topic: "general" };
 
-/** Web search through Tavily's search API, with each page's full text. */
-export function createTavilyBackend(env: NodeJS.ProcessEnv = process.env): SearchBackend {
-  const tavilyApiKey = env.TAVILY_API_KEY?.trim();
-  if (!tavilyApiKey) {
+/** Tavily's key and address from the environment; throws ConfigurationError without a key. */
+function tavilyEndpoint(env: NodeJS.ProcessEnv): { apiKey: string; apiBaseUrl: string } {
+  const apiKey = env.TAVILY_API_KEY?.trim();
+  if (!apiKey) {
     throw new ConfigurationError("TAVILY_API_KEY is not set (needed for search_api=tavily); set it in the environment, or set search_api to local or none");
   }
   // TAVILY_API_BASE_URL reaches a proxy or a local test server instead of Tavily's own.
-  const apiBaseUrl = env.TAVILY_API_BASE_URL?.trim() || TAVILY_API_BASE_URL;
+  return { apiKey, apiBaseUrl: env.TAVILY_API_BASE_URL?.trim() || TAVILY_API_BASE_URL };
+}
+
+/** Web search through Tavily's search API, with each page's full text. */
+export function createTavilyBackend(env: NodeJS.ProcessEnv = process.env): SearchBackend {
+  tavilyEndpoint(env); // a missing key fails when the tools are made, before any search
   return {
     toolName: "web_search",
     description: "Search the web. Give one or more focused queries; each returns pages with their titles, URLs and a summary of their content.",
     async search(query, maxResults) {
       const params: TavilySearchParams = { query, max_results: maxResults, include_raw_content: "markdown", topic: "general" };
-      const response = await postSearch(apiBaseUrl, tavilyApiKey, params);
+      // Read on every search: the tool lives as long as the graph (a server's whole life), the key may change.
+      const { apiBaseUrl, apiKey } = tavilyEndpoint(env);
+      const response = await postSearch(apiBaseUrl, apiKey, params);
       return response.results.map((result): SearchHit => ({
         url: result.url,
         title: result.title ?? result.url,

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { RunnableLambda } from "@langchain/core/runnables";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+import { getContextVariable, setContextVariable } from "@langchain/core/context";
 import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
 import { END, START, StateGraph, getConfig } from "@langchain/langgraph";
 import { Client } from "langsmith";
@@ -39,6 +40,21 @@ test("without a tracer a node's scope is no RunTree, and its config is still fou
   assert.equal(isRunTree(seen.scope), false, "the scope is a RunTree: is patches/@langchain+core applied?");
   assert.equal(seen.configuredValue, "found");
   assert.equal((seen.scope as { tracingEnabled?: boolean }).tracingEnabled, false, "tracing stays off for nested calls");
+});
+
+test("setContextVariable inside a node keeps the node's config in scope", async () => {
+  let seen: { marker: unknown; variable: unknown } | undefined;
+  const graph = new StateGraph(z.object({ n: z.number() }))
+    .addNode("node", () => {
+      setContextVariable("fanout_test", 42);
+      seen = { marker: getConfig().configurable?.marker, variable: getContextVariable("fanout_test") };
+      return {};
+    })
+    .addEdge(START, "node")
+    .addEdge("node", END)
+    .compile();
+  await graph.invoke({ n: 1 }, { configurable: { marker: "found" } });
+  assert.deepEqual(seen, { marker: "found", variable: 42 });
 });
 
 test("a plain RunnableLambda outside any graph also runs without a RunTree", async () => {

@@ -183,6 +183,17 @@ describe("search_api=tavily", () => {
     );
   });
 
+  it("reads the key and address on every search, so a long-lived tool follows a changed environment", async () => {
+    const env: NodeJS.ProcessEnv = { TAVILY_API_KEY: KEY, TAVILY_API_BASE_URL: standin.url };
+    const backend = createTavilyBackend(env);
+    await assert.rejects(backend.search("tides", 2), /Tavily error 404/, "the stand-in's model address has no search route");
+    env.TAVILY_API_BASE_URL = standin.tavilyUrl;
+    const hits = await backend.search("tides", 2);
+    assert.equal(hits.length, 2);
+    delete env.TAVILY_API_KEY;
+    await assert.rejects(backend.search("tides", 2), (error: unknown) => error instanceof ConfigurationError && /TAVILY_API_KEY/.test(error.message));
+  });
+
   it("an error body that is not Tavily's keeps its status and shows its text", async () => {
     const backend = createTavilyBackend({ TAVILY_API_KEY: KEY, TAVILY_API_BASE_URL: standin.url });
     await assert.rejects(backend.search("tides", 2), /^Error: Tavily error 404: .*Unknown route: POST \/v1\/search/);
