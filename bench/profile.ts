@@ -10,10 +10,9 @@
  * graph with no checkpointer;
  * baseline runs the naive Promise.all pipeline (bench/support/baseline.ts).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { performance } from "node:perf_hooks";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { HumanMessage } from "@langchain/core/messages";
@@ -24,6 +23,7 @@ import { runCliInProcess } from "./support/inProcessCli.js";
 import { durableGraphRun } from "./support/runs.js";
 import { openCheckpointer } from "../src/checkpoint/open.js";
 import { formatSummary, summariseProfile, type CpuProfile } from "./support/profileSummary.js";
+import { isolatedBenchHome } from "./support/benchEnv.js";
 import { startRemoteStandIn } from "./support/standinProcess.js";
 
 const { values } = parseArgs({
@@ -37,12 +37,7 @@ const { values } = parseArgs({
 });
 const units = Number(values.units);
 const runs = Number(values.runs);
-const home = mkdtempSync(path.join(tmpdir(), "fanout-profile-"));
-process.env.FANOUT_HOME = home;
-delete process.env.POSTGRES_URI;
-// As in bench/index.ts: a cache would answer the repeated calls instead of the stand-in.
-process.env.FANOUT_CACHE ??= "false";
-process.env.FANOUT_SEARCH_CACHE_TTL_SECONDS ??= "0";
+const home = isolatedBenchHome("fanout-profile-");
 const QUESTION = "How do everyday technologies and crafts work?";
 const settings = { search_api: "local", local_corpus_path: CORPUS, allow_clarification: false, max_concurrent_research_units: units };
 const store = await openCheckpointer({ home: path.join(home, "shared") });

@@ -18,17 +18,14 @@ import { RedactingSerializer } from "../src/checkpoint/redact.js";
 import { SQLITE_SYNCHRONOUS } from "../src/checkpoint/sqlite.js";
 import { LeanSqliteSaver } from "../src/checkpoint/sqlite-saver.js";
 import { runCliInProcess } from "./support/inProcessCli.js";
+import { isolatedBenchHome } from "./support/benchEnv.js";
 import { startRemoteStandIn } from "./support/standinProcess.js";
 import { median } from "./support/stats.js";
 
 const { values } = parseArgs({ options: { units: { type: "string", default: "16" }, reps: { type: "string", default: "12" } } });
 const units = Number(values.units);
 const reps = Number(values.reps);
-const home = mkdtempSync(path.join(tmpdir(), "fanout-saver-replay-"));
-process.env.FANOUT_HOME = home;
-delete process.env.POSTGRES_URI;
-process.env.FANOUT_CACHE ??= "false";
-process.env.FANOUT_SEARCH_CACHE_TTL_SECONDS ??= "0";
+const home = isolatedBenchHome("fanout-saver-replay-");
 
 const METHODS = ["getTuple", "put", "putWrites"] as const;
 type Method = (typeof METHODS)[number];
