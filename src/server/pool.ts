@@ -248,6 +248,8 @@ function forward(handle: WorkerHandle, req: IncomingMessage, res: ServerResponse
         break;
     }
   });
+  // A write after the client went away fails here; the close below has told the worker.
+  res.on("error", () => undefined);
   // Closed before the answer ended: the client went away, and the worker's request aborts (a streamed run cancels).
   res.on("close", () => {
     if (answered) return;
