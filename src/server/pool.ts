@@ -177,7 +177,8 @@ export async function startWorkerPool(options: PoolOptions): Promise<void> {
     process.stdout.write(`${reason}: no new requests; stopping the ${running} run(s) in flight after their current steps\n`);
     server.close();
     for (const handle of handles) if (handle.alive) handle.worker.postMessage({ type: "drain", graceMs } satisfies ToWorker);
-    setTimeout(() => process.exit(1), graceMs + CUT_OFF_MS + 1_000).unref();
+    // Past the grace, the cut-off and a drained worker's last answers (src/server/worker.ts), stop regardless.
+    setTimeout(() => process.exit(1), graceMs + CUT_OFF_MS + 3_000).unref();
     const codes = await Promise.all(handles.map((handle) => handle.exited));
     server.closeAllConnections();
     process.exit(exitCode === 0 && codes.every((code) => code === 0) ? 0 : 1);

@@ -15,6 +15,10 @@ const { index, workers } = workerData as { index: number; workers: number };
 const main = parentPort!;
 const post = (message: FromWorker) => main.postMessage(message);
 
+/** How long a drained worker waits for the answers still being sent before it ends. */
+const LAST_WORDS_MS = 2_000;
+/** Requests being answered now. */
+const inFlight = new Set<Promise<void>>();
 const askedMetrics = new Map<number, (text: string) => void>();
 let nextAsk = 0;
 
@@ -39,9 +43,12 @@ const instance = await openServerInstance(process.env, {
 
 main.on("message", (message: ToWorker) => {
   switch (message.type) {
-    case "request":
-      void answer(message.port, message);
+    case "request": {
+      const answering = answer(message.port, message);
+      inFlight.add(answering);
+      void answering.finally(() => inFlight.delete(answering));
       break;
+    }
     case "metrics-json":
       void servedRegistry()
         .getMetricsAsJSON()
@@ -54,7 +61,11 @@ main.on("message", (message: ToWorker) => {
     case "drain":
       void instance
         .drain(message.graceMs, () => post({ type: "cut-off" }))
-        .then((drained) => process.exit(drained ? 0 : 1)) // in a worker: ends this thread only
+        // The drained runs' last events are still on their way to the main thread: let them go first.
+        .then(async (drained) => {
+          await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => setTimeout(resolve, LAST_WORDS_MS))]);
+          process.exit(drained ? 0 : 1); // in a worker: ends this thread only
+        })
         .catch(() => process.exit(1));
       break;
   }
