@@ -302,6 +302,7 @@ export const PROCESS_SETTINGS = new Set([
   "FANOUT_API_TOKEN",
   "FANOUT_API_MAX_BODY_BYTES",
   "FANOUT_API_DRAIN_SECONDS",
+  "FANOUT_SERVER_WORKERS",
 ]);
 
 /** `key=value` pairs from the CLI's repeated --set. */

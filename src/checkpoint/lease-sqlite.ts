@@ -22,8 +22,16 @@ const TABLE = "fanout_thread_leases";
 
 type LeaseRow = { thread_id: string; owner: string; pid: number; host: string; acquired_at: string; expires_at: number };
 
-/** Owners of the leases this process holds now (to tell them from leftovers of an earlier process with our pid). */
+/** Owners of the leases this thread holds now. */
 const heldHere = new Set<string>();
+/**
+ * When this process started (process.uptime() is the process's in every worker thread): a lease
+ * naming our pid taken since then is another thread's of this process (a server worker with its
+ * own connection), one taken before is a leftover of an earlier process that had our pid.
+ */
+const PROCESS_STARTED_AT = Date.now() - process.uptime() * 1000;
+/** Clock slack in favour of "held": mistaking a leftover for a live lease only delays the thread until it expires. */
+const START_SLACK_MS = 1_000;
 const withTable = new WeakSet<SqliteDb>();
 
 function ensureTable(db: SqliteDb): void {
@@ -105,7 +113,7 @@ export function heldSqliteLeases(db: SqliteDb, threadIds: readonly string[]): Se
 function isHeld(row: LeaseRow, now: number): boolean {
   if (row.expires_at <= now) return false;
   if (row.host !== hostname()) return true; // a pid on another host (or container) means nothing here
-  if (row.pid === process.pid) return heldHere.has(row.owner);
+  if (row.pid === process.pid) return heldHere.has(row.owner) || Date.parse(row.acquired_at) >= PROCESS_STARTED_AT - START_SLACK_MS;
   return processExists(row.pid);
 }
 

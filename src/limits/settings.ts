@@ -38,7 +38,31 @@ export class LimitsInUse extends Error {
 
 type Listener = (settings: LimitSettings) => void;
 
+/**
+ * The process-wide widths and per-minute budgets: a server with several workers gives each its
+ * share of them (0, unlimited, stays 0).
+ */
+export const DIVIDED_LIMIT_KEYS = [
+  "max_model_concurrency",
+  "max_search_concurrency",
+  "max_fetch_concurrency",
+  "model_requests_per_minute",
+  "model_tokens_per_minute",
+  "search_requests_per_minute",
+] as const satisfies ReadonlyArray<(typeof PROCESS_LIMIT_KEYS)[number]>;
+
+/** One of `shares` workers' part of the limits: each width and budget divided, rounded up, at least 1. */
+export function limitShare(settings: LimitSettings, shares: number): LimitSettings {
+  const share = { ...settings };
+  if (shares <= 1) return share;
+  for (const key of DIVIDED_LIMIT_KEYS) if (settings[key] > 0) share[key] = Math.max(1, Math.ceil(settings[key] / shares));
+  return share;
+}
+
+/** What the lanes follow (the share, in a server's worker). */
 let current: LimitSettings | undefined;
+/** What the process was configured with, before any division: the limits a run's settings are checked against. */
+let declared: LimitSettings | undefined;
 const listeners: Listener[] = [];
 let busyLane: () => string | undefined = () => undefined;
 
@@ -61,9 +85,14 @@ export function limitSettings(): LimitSettings {
   return current;
 }
 
-/** The process-wide keys on which `configuration` differs from the process's limits. */
+/** The limits the process was configured with: limitSettings() but, in a server's worker, before division. */
+export function declaredLimitSettings(): LimitSettings {
+  return declared ?? limitSettings();
+}
+
+/** The process-wide keys on which `configuration` differs from the process's (declared) limits. */
 export function limitsDifferingFrom(configuration: LimitSettings): Array<(typeof PROCESS_LIMIT_KEYS)[number]> {
-  const settings = limitSettings();
+  const settings = declaredLimitSettings();
   return PROCESS_LIMIT_KEYS.filter((key) => configuration[key] !== settings[key]);
 }
 
@@ -73,19 +102,25 @@ export function limitsDifferingFrom(configuration: LimitSettings): Array<(typeof
  * Lanes are shared by every run in the process, so a change is refused (LimitsInUse) while
  * any lane carries calls: a run never changes the limits of another run in flight.
  */
-export function configureLimits(configuration: LimitSettings): void {
-  const changed = limitsDifferingFrom(configuration);
+export function configureLimits(configuration: LimitSettings, shares = 1): void {
+  const share = limitShare(pick(configuration), shares);
+  const settings = limitSettings();
+  const changed = PROCESS_LIMIT_KEYS.filter((key) => configuration[key] !== declaredLimitSettings()[key] || share[key] !== settings[key]);
   if (changed.length === 0) return;
   const lane = busyLane();
   if (lane !== undefined) throw new LimitsInUse(lane, changed);
-  current = pick(configuration);
+  declared = shares > 1 ? pick(configuration) : undefined;
+  current = share;
   for (const listener of listeners) listener(current);
 }
 
-/** The server's start: its limits from FANOUT_* variables (a bad one stops it here, named). */
-export function configureLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): LimitSettings {
+/**
+ * The server's start: its limits from FANOUT_* variables (a bad one stops it here, named);
+ * a worker of `shares` takes its share of the widths and budgets (limitShare).
+ */
+export function configureLimitsFromEnv(env: NodeJS.ProcessEnv = process.env, shares = 1): LimitSettings {
   const settings = pick(parseConfiguration(configurationFromEnv(env), "environment"));
-  configureLimits(settings);
+  configureLimits(settings, shares);
   return settings;
 }
 

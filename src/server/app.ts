@@ -31,6 +31,10 @@ export type ServerOptions = {
   onRun?: (ended: Promise<void>) => void;
   /** Aborted when a shutdown cuts off the runs still going (background runs have no connection to close). */
   cutOff?: AbortSignal;
+  /** The id of the throwaway thread a run without one gets (default a random UUID). */
+  newThreadId?: () => string;
+  /** What /metrics answers (default `registry.metrics()`; a worker answers for the whole server). */
+  metricsText?: () => Promise<string>;
 };
 
 /**
@@ -52,11 +56,23 @@ export function createServerApp(options: ServerOptions): Hono {
   // The rest of a refused body is never read, so that connection cannot serve another request.
   const tooLarge = (c: Context) => c.json({ error: "PayloadTooLarge", message: `the request body is over ${options.maxBodyBytes} bytes` }, 413, { Connection: "close" });
   app.use("*", bodyLimit({ maxSize: options.maxBodyBytes, onError: tooLarge }));
-  app.get("/metrics", async (c) => c.body(await options.registry.metrics(), 200, { "content-type": options.registry.contentType }));
+  const metricsText = options.metricsText ?? (() => options.registry.metrics());
+  app.get("/metrics", async (c) => c.body(await metricsText(), 200, { "content-type": options.registry.contentType }));
   for (const route of RUN_CREATING_ROUTES) app.post(route, checkRun([GRAPH_ID, assistantIdOf(GRAPH_ID)]));
   const embed = createEmbedServer({ graph: { [GRAPH_ID]: options.graph }, threads: options.threads, checkpointer: options.saver });
   registerAssistantRoutes(app, GRAPH_ID, options.graph);
-  registerRunRoutes(app, new Runner({ embed, saver: options.saver, threads: options.threads, graphId: GRAPH_ID, onRun: options.onRun, cutOff: options.cutOff }));
+  registerRunRoutes(
+    app,
+    new Runner({
+      embed,
+      saver: options.saver,
+      threads: options.threads,
+      graphId: GRAPH_ID,
+      onRun: options.onRun,
+      cutOff: options.cutOff,
+      newThreadId: options.newThreadId,
+    }),
+  );
   // The embed server's experimental protocol starts runs without the lease, the settings check
   // or the drain: runs are started through the run routes above only.
   app.post("/threads/:thread_id/commands", (c) =>

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { ConfigurationError, readConfiguration } from "../config.js";
-import { limitSettings, limitsDifferingFrom } from "../limits/settings.js";
+import { declaredLimitSettings, limitsDifferingFrom } from "../limits/settings.js";
 import { questionProblem } from "../question.js";
 
 /** Routes whose body carries a run's settings, checked before anything is stored. */
@@ -62,7 +62,7 @@ export function checkRun(assistants?: string[]): MiddlewareHandler {
 
 /** Why a run may not set the process's limits, and what they are. */
 function processLimitsMessage(keys: ReturnType<typeof limitsDifferingFrom>): string {
-  const settings = limitSettings();
+  const settings = declaredLimitSettings();
   const shown = keys.map((key) => `${key} (the server's: ${String(settings[key])}, from FANOUT_${key.toUpperCase()} or the default)`).join(", ");
   return `${shown}: these limits are the server's, shared by every run in it, and set when it starts; a run cannot change them`;
 }

@@ -1,8 +1,13 @@
-import { register, type Registry } from "prom-client";
+import { register, Registry } from "prom-client";
+import { metricsRegistry as fanoutRegistry } from "../limits/metrics.js";
 
 /**
- * The registry /metrics serves. Until Fanout's own metrics registry (lanes,
- * retries, usage) lands, this is prom-client's default registry, where every
- * metric made without an explicit registry goes; swap it for that one then.
+ * prom-client's default registry: where the server collects the process's default metrics
+ * (memory, CPU, event loop) and where any metric made without an explicit registry goes.
  */
 export const metricsRegistry: Registry = register;
+
+/** What /metrics serves: the default registry and Fanout's own (lanes, requests, retries, usage). */
+export function servedRegistry(): Registry {
+  return Registry.merge([register, fanoutRegistry]);
+}

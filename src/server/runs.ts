@@ -157,6 +157,8 @@ export type RunnerOptions = {
   onRun?: (ended: Promise<void>) => void;
   /** Aborted when a shutdown cuts off the runs still going. */
   cutOff?: AbortSignal;
+  /** The id of the throwaway thread a run without one gets (default a random UUID). */
+  newThreadId?: () => string;
 };
 
 /**
@@ -175,7 +177,7 @@ export class Runner {
    */
   async start(threadId: string | undefined, request: RunRequest): Promise<ServerRun | Refusal> {
     const temporary = threadId === undefined;
-    const thread = threadId ?? randomUUID();
+    const thread = threadId ?? (this.options.newThreadId ?? randomUUID)();
     let lease: ThreadLease;
     try {
       lease = await acquireThreadLease(this.options.saver, thread);

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { acquireThreadLease, heldThreadLeases, openCheckpointer, ThreadLeaseHeldError } from "../../../src/checkpoint/index.js";
 import type { OpenedCheckpointer } from "../../../src/checkpoint/types.js";
@@ -119,6 +120,38 @@ describe("SQLite leases: taking over what a holder left", () => {
     } finally {
       await opened.close();
     }
+  });
+});
+
+describe("SQLite leases across the threads of one process (the server's workers)", () => {
+  const home = mkdtempSync(path.join(tmpdir(), "fanout-lease-threads-"));
+  after(() => rmSync(home, { recursive: true, force: true }));
+
+  /** A worker thread with its own connection to the store, trying to take the thread's lease. */
+  const holder = (threadId: string) => {
+    // Node 20 loads a worker's entry before --import hooks run in it: register tsx first.
+    const entry = JSON.stringify(new URL("./fixtures/leaseWorker.ts", import.meta.url).href);
+    const worker = new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${entry}); })`, { eval: true, workerData: { home, threadId } });
+    const answer = new Promise<string>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    return { worker, answer };
+  };
+
+  test("two workers cannot both hold one thread: same pid, different holders", async () => {
+    const first = holder("shared-thread");
+    assert.equal(await first.answer, "took it");
+    const second = holder("shared-thread");
+    assert.match(await second.answer, /^refused: thread shared-thread is running in another process \(pid \d+/);
+    await new Promise((resolve) => second.worker.once("exit", resolve));
+    const exited = new Promise((resolve) => first.worker.once("exit", resolve));
+    first.worker.postMessage("release");
+    await exited;
+    const third = holder("shared-thread");
+    assert.equal(await third.answer, "took it", "released, it can be taken again");
+    third.worker.postMessage("release");
+    await new Promise((resolve) => third.worker.once("exit", resolve));
   });
 });
 
