@@ -1,16 +1,24 @@
 import { ConfigurationSchema, configurationFromEnv, parseConfiguration, type Configuration } from "../config.js";
 
 /**
- * The settings of the process, not of a run: they shape the lanes, budgets, retries, breakers
- * and caches that every run in the process shares.
+ * The process-wide widths and per-minute budgets: a server with several workers gives each its
+ * share of them (0, unlimited, stays 0).
  */
-export const PROCESS_LIMIT_KEYS = [
+export const DIVIDED_LIMIT_KEYS = [
   "max_model_concurrency",
   "max_search_concurrency",
   "max_fetch_concurrency",
   "model_requests_per_minute",
   "model_tokens_per_minute",
   "search_requests_per_minute",
+] as const satisfies ReadonlyArray<keyof Configuration>;
+
+/**
+ * The settings of the process, not of a run: they shape the lanes, budgets, retries, breakers
+ * and caches that every run in the process shares.
+ */
+export const PROCESS_LIMIT_KEYS = [
+  ...DIVIDED_LIMIT_KEYS,
   "adaptive_concurrency",
   "model_retries",
   "search_retries",
@@ -37,19 +45,6 @@ export class LimitsInUse extends Error {
 }
 
 type Listener = (settings: LimitSettings) => void;
-
-/**
- * The process-wide widths and per-minute budgets: a server with several workers gives each its
- * share of them (0, unlimited, stays 0).
- */
-export const DIVIDED_LIMIT_KEYS = [
-  "max_model_concurrency",
-  "max_search_concurrency",
-  "max_fetch_concurrency",
-  "model_requests_per_minute",
-  "model_tokens_per_minute",
-  "search_requests_per_minute",
-] as const satisfies ReadonlyArray<(typeof PROCESS_LIMIT_KEYS)[number]>;
 
 /** One of `shares` workers' part of the limits: each width and budget divided, rounded up, at least 1. */
 export function limitShare(settings: LimitSettings, shares: number): LimitSettings {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { ROOT } from "./cli.js";
 
@@ -79,4 +81,22 @@ export async function startFanoutServer(env: Record<string, string | undefined>)
     ready: "/health",
     env: { PORT: String(port), LANGSMITH_TRACING: undefined, ...env },
   });
+}
+
+/** `npm start` on a fresh embedded store in a temp folder, its OpenAI models answered by the stand-in at `modelUrl`. */
+export function startEmbeddedFanoutServer(modelUrl: string, env: Record<string, string | undefined> = {}): Promise<ServerProcess> {
+  return startFanoutServer({
+    OPENAI_BASE_URL: modelUrl,
+    OPENAI_API_KEY: "test-key-not-secret",
+    FANOUT_HOME: mkdtempSync(path.join(tmpdir(), "fanout-server-")),
+    POSTGRES_URI: undefined,
+    ...env,
+  });
+}
+
+/** Stops a test's server and stand-in (either may not have started); DEBUG_SERVER=1 prints the server's log first. */
+export async function stopServer(server: ServerProcess | undefined, standin: { close(): Promise<void> } | undefined): Promise<void> {
+  if (process.env.DEBUG_SERVER) console.log(server?.log());
+  await server?.stop();
+  await standin?.close();
 }

@@ -12,7 +12,7 @@ import { Client } from "@langchain/langgraph-sdk";
 import { startStandIn, type StandIn } from "../../standin/server.js";
 import { CORPUS } from "../../support/harness.js";
 import { dropSchema } from "../../support/postgres.js";
-import { startFanoutServer, type ServerProcess } from "../../support/server.js";
+import { startFanoutServer, stopServer, type ServerProcess } from "../../support/server.js";
 import { CONFIGURATION_KEYS } from "../../../src/config.js";
 
 const QUESTION = "How does tidal power generate electricity?";
@@ -62,9 +62,7 @@ for (const store of STORES) {
     });
 
     after(async () => {
-      if (process.env.DEBUG_SERVER) console.log(server?.log());
-      await server?.stop();
-      await standin?.close();
+      await stopServer(server, standin);
       if (store.name === "Postgres") await dropSchema(process.env.POSTGRES_URI!, SCHEMA);
     });
 

@@ -1,12 +1,9 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
 import { startStandIn, type StandIn } from "../../standin/server.js";
 import { CORPUS } from "../../support/harness.js";
-import { startFanoutServer, type ServerProcess } from "../../support/server.js";
+import { startEmbeddedFanoutServer, stopServer, type ServerProcess } from "../../support/server.js";
 
 const TOKEN = "test-api-token-not-secret";
 const AMBIGUOUS = "Tell me about Mercury (ambiguous)";
@@ -21,22 +18,11 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
 
   before(async () => {
     standin = await startStandIn({ latencyMs: 0, units: 2, searchRounds: 1 });
-    server = await startFanoutServer({
-      OPENAI_BASE_URL: standin.url,
-      OPENAI_API_KEY: "test-key-not-secret",
-      FANOUT_HOME: mkdtempSync(path.join(tmpdir(), "fanout-server-")),
-      POSTGRES_URI: undefined,
-      FANOUT_API_TOKEN: TOKEN,
-      LANGSMITH_TRACING: undefined,
-    });
+    server = await startEmbeddedFanoutServer(standin.url, { FANOUT_API_TOKEN: TOKEN });
     client = new Client({ apiUrl: server.url, defaultHeaders: headers });
   });
 
-  after(async () => {
-    if (process.env.DEBUG_SERVER) console.log(server?.log());
-    await server?.stop();
-    await standin?.close();
-  });
+  after(() => stopServer(server, standin));
 
   test("health answers without the token, with the version; every other route needs it", async () => {
     const health = await fetch(`${server.url}/health`);

@@ -1,14 +1,11 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
 import { workerOfThread } from "../../../src/server/routing.js";
 import { startStandIn, type StandIn } from "../../standin/server.js";
 import { CORPUS } from "../../support/harness.js";
-import { startFanoutServer, type ServerProcess } from "../../support/server.js";
+import { startEmbeddedFanoutServer, stopServer, type ServerProcess } from "../../support/server.js";
 
 const SETTINGS = { configurable: { search_api: "local", local_corpus_path: CORPUS, allow_clarification: false } };
 const input = (n: number) => ({ messages: [{ role: "user", content: `How does tidal power generate electricity? (${n})` }] });
@@ -44,11 +41,7 @@ describe("npm start with FANOUT_SERVER_WORKERS=2", () => {
 
   before(async () => {
     standin = await startStandIn({ latencyMs: 20, units: 2, searchRounds: 1 });
-    server = await startFanoutServer({
-      OPENAI_BASE_URL: standin.url,
-      OPENAI_API_KEY: "test-key-not-secret",
-      FANOUT_HOME: mkdtempSync(path.join(tmpdir(), "fanout-workers-")),
-      POSTGRES_URI: undefined,
+    server = await startEmbeddedFanoutServer(standin.url, {
       FANOUT_SERVER_WORKERS: "2",
       FANOUT_API_DRAIN_SECONDS: "1",
       // Every run's model calls reach the stand-in (the runs here ask alike).
@@ -57,11 +50,7 @@ describe("npm start with FANOUT_SERVER_WORKERS=2", () => {
     client = new Client({ apiUrl: server.url });
   });
 
-  after(async () => {
-    if (process.env.DEBUG_SERVER) console.log(server?.log());
-    await server?.stop();
-    await standin?.close();
-  });
+  after(() => stopServer(server, standin));
 
   test("runs on threads go to their thread's worker, runs without one to the least busy; all finish; /metrics sums both workers", async () => {
     const [onFirst, onSecond] = threadIds(2);
