@@ -55,6 +55,11 @@ export const ConfigurationSchema = z
     tool_timeout_seconds: z.coerce.number().positive().max(3600).default(30).describe("Seconds one tool call may take before it becomes an error message"),
     // 300 s is also as long as Node's fetch waits for a reply's headers, so a longer limit could not work.
     model_timeout_seconds: z.coerce.number().positive().max(300).default(300).describe("Seconds one model request may take; a request that times out is not repeated"),
+    stream_tokens: booleanLike
+      .default(true)
+      .describe(
+        "Stream model replies token by token to clients that ask for them (stream modes messages, messages-tuple, events); false: each reply arrives whole, saving the per-token work. npm start turns it off for runs whose stream modes show no tokens",
+      ),
     verify_citations: z
       .enum(["retrieved", "claims"])
       .default("retrieved")

@@ -59,7 +59,13 @@ function estimateTokens(content: MessageContent): number {
  * `timeoutSeconds` limits one request (model_timeout_seconds); a timed-out request is not repeated.
  * `maxRetries` overrides model_retries for this model's requests.
  */
-export type ChatModelOptions = { maxTokens: number; timeoutSeconds: number; maxRetries?: number };
+export type ChatModelOptions = {
+  maxTokens: number;
+  timeoutSeconds: number;
+  maxRetries?: number;
+  /** stream_tokens: false makes replies come whole even to callbacks that want tokens (the default streams them). */
+  streamTokens?: boolean;
+};
 
 /** Retries for a client whose requests cannot go through Fanout's fetch (and so its retry layer). */
 const DEFAULT_CLIENT_RETRIES = 3;
@@ -84,6 +90,7 @@ export function createChatModel(spec: string, options: ChatModelOptions): BaseCh
     options.maxTokens,
     options.maxRetries,
     options.timeoutSeconds,
+    options.streamTokens ?? true,
     endpoint.baseURL,
     endpoint.extra,
     fingerprint(endpoint.apiKey ?? ""),
@@ -97,6 +104,7 @@ export function createChatModel(spec: string, options: ChatModelOptions): BaseCh
     onFailedAttempt: failFast(shownUrl(endpoint.shown), options.timeoutSeconds),
     ...hooks,
     clientRetries: options.maxRetries ?? DEFAULT_CLIENT_RETRIES,
+    disableStreaming: options.streamTokens === false,
   });
   // Every client estimates tokens from characters: none may load encodings over the network.
   chatModel.getNumTokens = async (content: MessageContent) => estimateTokens(content);

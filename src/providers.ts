@@ -29,6 +29,8 @@ export type CommonFields = {
   fetch: typeof fetch;
   cache: BaseCache;
   callbacks: BaseCallbackHandler[];
+  /** Replies come whole even when a caller's callbacks would take them token by token (stream_tokens off). */
+  disableStreaming: boolean;
 };
 
 // A provider package's exports, loaded at run time: its chat model classes.
@@ -68,6 +70,7 @@ function openAiFields(model: string, endpoint: Endpoint, common: CommonFields) {
     useResponsesApi: false,
     cache: common.cache,
     callbacks: common.callbacks,
+    disableStreaming: common.disableStreaming,
     configuration: { ...(endpoint.baseURL ? { baseURL: endpoint.baseURL } : {}), fetch: common.fetch },
   };
 }
@@ -140,6 +143,7 @@ export const PROVIDERS: Record<string, Provider> = {
         onFailedAttempt: common.onFailedAttempt,
         cache: common.cache,
         callbacks: common.callbacks,
+        disableStreaming: common.disableStreaming,
         clientOptions: { timeout: common.timeoutMs, fetch: common.fetch },
       }),
   },
@@ -160,6 +164,7 @@ export const PROVIDERS: Record<string, Provider> = {
         onFailedAttempt: common.onFailedAttempt,
         cache: common.cache,
         callbacks: common.callbacks,
+        disableStreaming: common.disableStreaming,
       }),
   },
   ollama: {
@@ -178,6 +183,7 @@ export const PROVIDERS: Record<string, Provider> = {
         onFailedAttempt: common.onFailedAttempt,
         cache: common.cache,
         callbacks: common.callbacks,
+        disableStreaming: common.disableStreaming,
         // The Ollama client has no timeout and no retry decision of its own: both are applied to its requests here.
         fetch: boundedFetch(common),
       }),
@@ -199,6 +205,7 @@ export const PROVIDERS: Record<string, Provider> = {
         onFailedAttempt: common.onFailedAttempt,
         cache: common.cache,
         callbacks: common.callbacks,
+        disableStreaming: common.disableStreaming,
       }),
   },
   openrouter: openAiCompatible("openrouter", "OPENROUTER_API_KEY", "https://openrouter.ai/api/v1"),

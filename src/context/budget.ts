@@ -64,5 +64,10 @@ export const CHARS_PER_TOKEN = 4;
 export async function roleModel(configuration: Configuration, role: ModelRole, options: { maxRetries?: number } = {}) {
   const { replyTokens } = contextBudget(configuration, role);
   await loadModelProviders([configuration[`${role}_model`]]);
-  return createChatModel(configuration[`${role}_model`], { maxTokens: replyTokens, timeoutSeconds: configuration.model_timeout_seconds, ...options });
+  return createChatModel(configuration[`${role}_model`], {
+    maxTokens: replyTokens,
+    timeoutSeconds: configuration.model_timeout_seconds,
+    streamTokens: configuration.stream_tokens,
+    ...options,
+  });
 }

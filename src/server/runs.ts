@@ -142,6 +142,24 @@ export class ServerRun {
   }
 }
 
+/** Stream modes whose events carry a model reply's tokens as they come. */
+const TOKEN_STREAM_MODES = new Set(["messages", "messages-tuple", "events"]);
+
+/**
+ * The request with stream_tokens off when none of its stream modes shows tokens and the run did
+ * not set it: the embed server runs every graph through streamEvents, whose handler asks every
+ * model to stream, and the per-token events then cost CPU for nobody (a 4-unit run on the
+ * stand-in: ~200 of 290 replies streamed). A run that asks for tokens keeps them.
+ */
+export function withoutUnseenTokens(request: RunRequest): RunRequest {
+  const modes = request.stream_mode === undefined ? [] : [request.stream_mode].flat();
+  if (modes.some((mode) => TOKEN_STREAM_MODES.has(mode))) return request;
+  const config = (request.config ?? {}) as { configurable?: Record<string, unknown> };
+  const context = (request.context ?? {}) as Record<string, unknown>;
+  if (config.configurable?.stream_tokens !== undefined || context.stream_tokens !== undefined) return request;
+  return { ...request, config: { ...config, configurable: { ...config.configurable, stream_tokens: false } } };
+}
+
 function hasInterrupt(values: unknown): boolean {
   return typeof values === "object" && values !== null && Array.isArray((values as { __interrupt__?: unknown }).__interrupt__);
 }
@@ -206,7 +224,7 @@ export class Runner {
     let response: Response;
     try {
       if (temporary) await this.options.threads.set(thread, { kind: "put", metadata: { graph_id: this.options.graphId, assistant_id: request.assistant_id } });
-      const body = JSON.stringify({ ...request, assistant_id: this.options.graphId });
+      const body = JSON.stringify({ ...withoutUnseenTokens(request), assistant_id: this.options.graphId });
       const call = new Request(`http://embed/threads/${thread}/runs/stream`, {
         method: "POST",
         body,

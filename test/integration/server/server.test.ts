@@ -62,6 +62,29 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
     assert.match(state.values.final_report, /^# /);
   });
 
+  test("models stream tokens only for runs whose stream modes show them (stream_tokens)", async () => {
+    // Each run asks its own question: the server's response cache would answer a repeated one.
+    const run = async (streamMode: ("updates" | "messages-tuple")[], question: string) => {
+      const before = standin.stats();
+      const thread = await client.threads.create();
+      const events: string[] = [];
+      for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", {
+        input: { messages: [{ role: "user", content: question }] },
+        config: { configurable: { ...SETTINGS.configurable, allow_clarification: false } },
+        streamMode,
+      }))
+        events.push(chunk.event);
+      const after = standin.stats();
+      return { calls: after.total - before.total, streamed: after.streamed - before.streamed, events };
+    };
+    const updates = await run(["updates"], "How does tidal power generate electricity?");
+    assert.ok(updates.calls >= 8, "the run made its model calls");
+    assert.equal(updates.streamed, 0, "no reply was streamed for a run that shows no tokens");
+    const tokens = await run(["messages-tuple"], "How do wave energy converters work?");
+    assert.ok(tokens.calls >= 8 && tokens.streamed > 0, "a run asking for messages gets its replies streamed");
+    assert.ok(tokens.events.includes("messages"), "and the token events reach the client");
+  });
+
   test("an interrupt is answered with Command({ resume }) as well", async () => {
     const thread = await client.threads.create();
     for await (const chunk of client.runs.stream(thread.thread_id, "deep_researcher", {

@@ -1,6 +1,6 @@
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ServerRun, type ApiRun } from "../../../src/server/runs.js";
+import { ServerRun, withoutUnseenTokens, type ApiRun } from "../../../src/server/runs.js";
 
 const RECORD: ApiRun = {
   run_id: "r",
@@ -49,4 +49,23 @@ test("a slow reader gets every event of a run that ends meanwhile; a reader join
   assert.deepEqual(late, [JSON.stringify({ final_report: "# Report" })]);
   assert.deepEqual([run.record.status, ended], ["success", 1]);
   assert.deepEqual(run.result(), { final_report: "# Report" });
+});
+
+describe("withoutUnseenTokens", () => {
+  const body = { assistant_id: "deep_researcher" };
+  test("a run whose stream modes show no tokens gets stream_tokens off, its own settings kept", () => {
+    const out = withoutUnseenTokens({ ...body, stream_mode: ["updates", "custom"], config: { configurable: { search_api: "local" } } });
+    assert.deepEqual(out.config, { configurable: { search_api: "local", stream_tokens: false } });
+    assert.deepEqual(withoutUnseenTokens(body).config, { configurable: { stream_tokens: false } }, "no stream_mode: values only");
+  });
+  test("a run that shows tokens, or sets stream_tokens itself, is left as it is", () => {
+    for (const stream_mode of ["messages", ["values", "messages-tuple"], ["events"]]) {
+      const request = { ...body, stream_mode };
+      assert.equal(withoutUnseenTokens(request), request);
+    }
+    const own = { ...body, stream_mode: "values", config: { configurable: { stream_tokens: true } } };
+    assert.equal(withoutUnseenTokens(own), own);
+    const inContext = { ...body, context: { stream_tokens: true } };
+    assert.equal(withoutUnseenTokens(inContext), inContext);
+  });
 });
