@@ -108,6 +108,8 @@ export function createChatModel(spec: string, options: ChatModelOptions): BaseCh
   });
   // Every client estimates tokens from characters: none may load encodings over the network.
   chatModel.getNumTokens = async (content: MessageContent) => estimateTokens(content);
+  // Also set here: only some clients read it from their fields (OpenAI's, which its bindings copy); the others' bindings wrap this instance.
+  chatModel.disableStreaming = options.streamTokens === false;
   models.set(cacheKey, chatModel);
   return chatModel;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { threadId as jsThreadId } from "node:worker_threads";
 import type { SqliteDb } from "./backend.js";
 import { ThreadLeaseHeldError, type LeaseHolder, type ThreadLease } from "./lease-types.js";
 
@@ -32,6 +33,8 @@ const heldHere = new Set<string>();
 const PROCESS_STARTED_AT = Date.now() - process.uptime() * 1000;
 /** Clock slack in favour of "held": mistaking a leftover for a live lease only delays the thread until it expires. */
 const START_SLACK_MS = 1_000;
+/** Owners of the leases this JS thread takes start with its id (the main thread is 0). */
+const OWNER_PREFIX = `t${jsThreadId}:`;
 const withTable = new WeakSet<SqliteDb>();
 
 function ensureTable(db: SqliteDb): void {
@@ -50,7 +53,8 @@ function ensureTable(db: SqliteDb): void {
 export function acquireSqliteLease(db: SqliteDb, threadId: string, options: SqliteLeaseOptions = {}): ThreadLease {
   const ttlMs = options.ttlMs ?? SQLITE_LEASE_TTL_MS;
   ensureTable(db);
-  const owner = randomUUID();
+  // Names this JS thread: a row of our pid from another thread is a sibling's (a server worker), from this one a leftover.
+  const owner = `${OWNER_PREFIX}${randomUUID()}`;
   // IMMEDIATE: the check and the claim are one write transaction, so two claimants cannot both win.
   db.transaction(() => {
     const row = db.prepare(`SELECT * FROM ${TABLE} WHERE thread_id = ?`).get(threadId) as LeaseRow | undefined;
@@ -113,7 +117,10 @@ export function heldSqliteLeases(db: SqliteDb, threadIds: readonly string[]): Se
 function isHeld(row: LeaseRow, now: number): boolean {
   if (row.expires_at <= now) return false;
   if (row.host !== hostname()) return true; // a pid on another host (or container) means nothing here
-  if (row.pid === process.pid) return heldHere.has(row.owner) || Date.parse(row.acquired_at) >= PROCESS_STARTED_AT - START_SLACK_MS;
+  if (row.pid === process.pid) {
+    if (row.owner.startsWith(OWNER_PREFIX)) return heldHere.has(row.owner); // this thread's: held only if it holds it now
+    return Date.parse(row.acquired_at) >= PROCESS_STARTED_AT - START_SLACK_MS; // a sibling thread's, unless from before we started
+  }
   return processExists(row.pid);
 }
 

@@ -32,6 +32,8 @@ export type ExchangeFromWorker =
 /** Headers of one connection, not of the request: the main thread's connection keeps them. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer"]);
 const MAX_WORKERS = 64;
+/** How long /metrics waits for a worker's registry. */
+const METRICS_WAIT_MS = 5_000;
 
 /** FANOUT_SERVER_WORKERS: how many worker threads run the server's runs (1, the default: none, all in the main thread). */
 export function serverWorkersFrom(text: string | undefined): number {
@@ -133,7 +135,9 @@ export async function startWorkerPool(options: PoolOptions): Promise<void> {
         (handle) =>
           new Promise<MetricJson[]>((resolve) => {
             const id = nextMetricsId++;
-            metricsReplies.set(id, (json) => (metricsReplies.delete(id), resolve(json)));
+            // A worker that exits or drains before it answers must not hang /metrics: its part is left out.
+            const timer = setTimeout(() => metricsReplies.get(id)?.([]), METRICS_WAIT_MS);
+            metricsReplies.set(id, (json) => (clearTimeout(timer), metricsReplies.delete(id), resolve(json)));
             handle.worker.postMessage({ type: "metrics-json", id } satisfies ToWorker);
           }),
       );

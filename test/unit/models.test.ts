@@ -67,6 +67,12 @@ test("an Anthropic or Ollama server that is not there fails at once, named, as O
       const model = createChatModel(spec, { maxTokens: 100, timeoutSeconds: 5 });
       await assert.rejects(model.invoke("hello"), new RegExp(`cannot reach the model server at ${url} \\(connection refused\\)`), spec);
     }
+    // stream_tokens off reaches clients that do not read it from their fields (OpenAI's does; the server test counts its streams).
+    for (const spec of ["anthropic:claude-haiku-4-5", "ollama:llama3.1"]) {
+      const whole = createChatModel(spec, { maxTokens: 100, timeoutSeconds: 5, streamTokens: false });
+      assert.equal(whole.disableStreaming, true, spec);
+      assert.equal(createChatModel(spec, { maxTokens: 100, timeoutSeconds: 5 }).disableStreaming, false, spec);
+    }
   } finally {
     for (const [name, value] of [
       ["ANTHROPIC_API_KEY", saved.a],

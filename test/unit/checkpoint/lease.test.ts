@@ -103,6 +103,28 @@ describe("SQLite leases: taking over what a holder left", () => {
     }
   });
 
+  test("a leftover of this thread (its release never landed) is taken over at once, even one taken since the process started", async () => {
+    const opened = await openCheckpointer({ home });
+    const db = (backendOf(opened.saver) as { db: SqliteDb }).db;
+    try {
+      const lease = await acquireThreadLease(opened.saver, "left-here");
+      const { owner } = db.prepare("SELECT owner FROM fanout_thread_leases WHERE thread_id = ?").get("left-here") as { owner: string };
+      await lease.release();
+      // As if the release's DELETE had failed: the row is back, with this thread's owner and a fresh time.
+      db.prepare("INSERT INTO fanout_thread_leases (thread_id, owner, pid, host, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)").run(
+        "left-here",
+        owner,
+        process.pid,
+        hostname(),
+        new Date().toISOString(),
+        Date.now() + 60_000,
+      );
+      await (await acquireThreadLease(opened.saver, "left-here")).release();
+    } finally {
+      await opened.close();
+    }
+  });
+
   test("the holder renews its lease, and is told when it lost it anyway", async () => {
     const opened = await openCheckpointer({ home });
     const db = (backendOf(opened.saver) as { db: SqliteDb }).db;
