@@ -109,6 +109,12 @@ export function configureLimits(configuration: LimitSettings, shares = 1): void 
   for (const listener of listeners) listener(current);
 }
 
+/** Forgets configureLimits: the next limitSettings() reads FANOUT_* again (tests: a fresh process's state, with resetLanes). */
+export function forgetLimits(): void {
+  current = undefined;
+  declared = undefined;
+}
+
 /**
  * The server's start: its limits from FANOUT_* variables (a bad one stops it here, named);
  * a worker of `shares` takes its share of the widths and budgets (limitShare).

@@ -34,7 +34,8 @@ describe("npm run eval (offline)", () => {
   });
   after(async () => {
     await standin.close();
-    Object.assign(process.env, { FANOUT_HOME: saved.home });
+    if (saved.home === undefined) delete process.env.FANOUT_HOME;
+    else process.env.FANOUT_HOME = saved.home;
     if (saved.postgres) process.env.POSTGRES_URI = saved.postgres;
     if (saved.langsmith) process.env.LANGSMITH_API_KEY = saved.langsmith;
   });

@@ -68,7 +68,9 @@ async function onEmbeddedStore<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } finally {
-    process.env.FANOUT_HOME = saved.home;
+    // Assigning undefined would leave the string "undefined", a store folder named so in the checkout.
+    if (saved.home === undefined) delete process.env.FANOUT_HOME;
+    else process.env.FANOUT_HOME = saved.home;
     if (saved.pg) process.env.POSTGRES_URI = saved.pg;
   }
 }

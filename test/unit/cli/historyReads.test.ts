@@ -40,7 +40,8 @@ describe("the CLI reads a thread's whole history", () => {
   });
   after(() => {
     LeanSqliteSaver.prototype.getDeltaChannelHistory = walk;
-    process.env.FANOUT_HOME = saved.home;
+    if (saved.home === undefined) delete process.env.FANOUT_HOME;
+    else process.env.FANOUT_HOME = saved.home;
     if (saved.pg) process.env.POSTGRES_URI = saved.pg;
     rmSync(home, { recursive: true, force: true });
   });
