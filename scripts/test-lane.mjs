@@ -7,7 +7,7 @@
 // sends { done: file } when that file's suite has finished. On "end" it lets go of the channel, and
 // node:test reports when the event loop empties.
 import path from "node:path";
-import { after, describe } from "node:test";
+import { describe } from "node:test";
 import { pathToFileURL } from "node:url";
 
 // The process-wide state one file may leave behind for the next (environment, limits, caches).
@@ -19,20 +19,11 @@ process.on("message", (message) => {
     return;
   }
   const file = message.file;
-  describe(path.relative(process.cwd(), file), async () => {
-    let told = false;
-    const tell = () => {
-      if (!told) process.send({ done: file });
-      told = true;
-    };
-    after(tell);
-    try {
-      resetBetweenFiles();
-      await import(pathToFileURL(path.resolve(file)).href);
-    } catch (error) {
-      tell(); // a file that cannot load has no tests to wait for
-      throw error;
-    }
-  });
+  // describe() resolves once the suite has ended, its own after hooks included: only then may the
+  // next file be reset for and loaded. A file that cannot load fails its suite the same way.
+  void describe(path.relative(process.cwd(), file), async () => {
+    resetBetweenFiles();
+    await import(pathToFileURL(path.resolve(file)).href);
+  }).finally(() => process.send({ done: file }));
 });
 process.send("ready");

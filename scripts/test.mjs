@@ -61,8 +61,13 @@ const failedFiles = new Set();
 /** Exit codes of lanes that ended badly: 1 when a test failed, anything else is the lane itself. */
 const laneExits = [];
 let running = 0;
+/** How long a lane may take to exit after its last file: past that, something a file left open holds it. */
+const EXIT_GRACE_MS = 30_000;
 
-/** Adds a lane's closing "ℹ tests 12" lines to the totals. */
+/** An ANSI colour code (ESC [ … m). */
+const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
+/** Adds a lane's closing "ℹ tests 12" lines to the totals; true for such a line. */
 function count(line) {
   const match = /^ℹ (tests|suites|pass|fail|cancelled|skipped|todo) (\d+)$/.exec(line);
   if (match) totals.set(match[1], (totals.get(match[1]) ?? 0) + Number(match[2]));
@@ -73,14 +78,20 @@ function count(line) {
 function printer() {
   let pending = "";
   let block = [];
+  let reported = false;
   const take = (line) => {
-    if (count(line)) return;
+    // In a terminal the reporter colours its lines; the patterns below read them without.
+    const plain = line.replace(COLOUR, "");
+    if (count(plain)) {
+      reported ||= plain.startsWith("ℹ tests ");
+      return;
+    }
     // A file's suite fails without a failing test when the file cannot load.
-    const failedFile = /^✖ (\S+\.test\.ts) \(/.exec(line);
+    const failedFile = /^✖ (\S+\.test\.ts) \(/.exec(plain);
     if (failedFile) failedFiles.add(failedFile[1]);
     block.push(line);
     // A top-level line marks the end of a file's suite (or the lane's closing summary).
-    if (/^[✔✖﹣]/.test(line) || /^✖ failing tests/.test(line)) flush();
+    if (/^[✔✖﹣]/.test(plain)) flush();
   };
   const flush = () => {
     if (block.length > 0) process.stdout.write(`${block.join("\n")}\n`);
@@ -96,6 +107,7 @@ function printer() {
     end() {
       if (pending) take(pending);
       flush();
+      return reported;
     },
   };
 }
@@ -110,30 +122,43 @@ function startLane() {
   lane.stdout.setEncoding("utf8").on("data", (chunk) => out.write(chunk));
   let current;
   let timer;
+  /** Set when this runner kills the lane itself, having said why. */
+  let stopped = false;
+  const stop = (why) => {
+    failures.push(why);
+    stopped = true;
+    lane.kill("SIGKILL");
+  };
   const next = () => {
     clearTimeout(timer);
     current = queue.shift();
     if (current === undefined) {
       lane.send("end");
+      timer = setTimeout(() => stop(`a lane was still running ${EXIT_GRACE_MS / 1000} s after its last file: one of its files left a handle open`), EXIT_GRACE_MS);
       return;
     }
+    const file = current;
     timer = setTimeout(() => {
-      failures.push(`${current}: not finished after ${fileTimeoutMs / 1000} s; its lane was stopped`);
       current = undefined;
-      lane.kill("SIGKILL");
+      stop(`${file}: not finished after ${fileTimeoutMs / 1000} s (its tests or after hooks); its lane was stopped`);
     }, fileTimeoutMs);
-    lane.send({ file: current });
+    lane.send({ file });
   };
   lane.on("message", (message) => {
     if (message === "ready" || message?.done === current) next();
   });
-  lane.on("exit", (code, signal) => {
+  // "close", not "exit": the lane's last lines (its summary) may still be in the pipe at exit.
+  lane.on("close", (code, signal) => {
     clearTimeout(timer);
-    out.end();
+    const reported = out.end();
     running -= 1;
     if (current !== undefined) failures.push(`${current}: its lane exited (${signal ?? `code ${code}`}) before the file finished`);
-    else if (code !== 0 && signal !== "SIGKILL") laneExits.push(code ?? signal);
-    if (signal === "SIGKILL" && queue.length > 0) startLane();
+    else if (!stopped && !reported) failures.push(`a lane exited (${signal ?? `code ${code}`}) without reporting its tests`);
+    else if (code !== 0 && !stopped) laneExits.push(code ?? signal);
+    if (queue.length > 0) {
+      if (stopped) startLane();
+      else if (running === 0) failures.push(`never run: ${queue.splice(0).join(", ")}`);
+    }
     if (running === 0) finish();
   });
 }
@@ -144,7 +169,6 @@ function finish() {
   const failedTests = (totals.get("fail") ?? 0) + (totals.get("cancelled") ?? 0);
   for (const file of failedFiles) failures.push(`${file} failed`);
   if (failedTests === 0 && failedFiles.size === 0 && laneExits.length > 0) failures.push(`a lane exited with ${laneExits.join(", ")} though no test failed`);
-  if (!totals.has("tests")) failures.push("no lane reported its tests");
   for (const failure of failures) console.error(`✖ ${failure}`);
   const failed = failedTests > 0 || failures.length > 0;
   process.exit(failed ? 1 : 0);

@@ -42,8 +42,24 @@ describe("the test runner", () => {
   test("a file that never ends fails by name after the timeout, and the files after it still run", () => {
     const run = runTests(["a-hangs", "b-passes"], { TEST_FILE_TIMEOUT_S: "2" });
     assert.equal(run.status, 1);
-    assert.match(run.stderr, /a-hangs\.test\.ts: not finished after 2 s; its lane was stopped/);
+    assert.match(run.stderr, /a-hangs\.test\.ts: not finished after 2 s \(its tests or after hooks\); its lane was stopped/);
     assert.match(run.stdout, /✔ passes/);
+  });
+
+  test("an after hook that never ends is blamed on its own file, not on the next", () => {
+    const run = runTests(["b-passes", "f-after-hangs"], { TEST_FILE_TIMEOUT_S: "2" });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /f-after-hangs\.test\.ts: not finished after 2 s/);
+    assert.doesNotMatch(run.stderr, /b-passes\.test\.ts: not finished/);
+  });
+
+  test("coloured output (a terminal, FORCE_COLOR) is read as well as plain", () => {
+    const run = runTests(["b-passes", "d-fails"], { FORCE_COLOR: "1" });
+    assert.equal(run.status, 1);
+    assert.ok(run.stdout.includes(`${String.fromCharCode(27)}[`), "the lanes did colour their lines");
+    assert.match(run.stdout, /pass 2 · fail 1/);
+    const passing = runTests(["b-passes"], { FORCE_COLOR: "1" });
+    assert.equal(passing.status, 0, passing.stdout + passing.stderr);
   });
 
   test("a bad TEST_LANES is refused by name", () => {
