@@ -46,11 +46,34 @@ export class LimitsInUse extends Error {
 
 type Listener = (settings: LimitSettings) => void;
 
-/** One of `shares` workers' part of the limits: each width and budget divided, rounded up, at least 1. */
-export function limitShare(settings: LimitSettings, shares: number): LimitSettings {
+/**
+ * A width or budget too small to give each of a server's workers at least 1: a worker's 0 would
+ * mean unlimited, and 1 each would together exceed the limit.
+ */
+export class LimitTooNarrow extends Error {
+  constructor(keys: string[], settings: LimitSettings, shares: number) {
+    const named = keys.map((key) => `${key}=${settings[key as keyof LimitSettings]}`).join(", ");
+    super(
+      `FANOUT_SERVER_WORKERS=${shares} is more than ${named} allows: each worker needs at least 1 of it; use at most ${Math.min(...keys.map((key) => Number(settings[key as keyof LimitSettings])))} workers or raise the limit`,
+    );
+    this.name = "LimitTooNarrow";
+  }
+}
+
+/**
+ * Worker `index`'s part (of `shares`) of the limits: each width and budget divided so the parts add
+ * up to the whole (the remainder goes one each to the first workers); 0, unlimited, stays 0.
+ * Throws LimitTooNarrow when a limit is smaller than the number of workers.
+ */
+export function limitShare(settings: LimitSettings, shares: number, index = 0): LimitSettings {
   const share = { ...settings };
   if (shares <= 1) return share;
-  for (const key of DIVIDED_LIMIT_KEYS) if (settings[key] > 0) share[key] = Math.max(1, Math.ceil(settings[key] / shares));
+  const narrow = DIVIDED_LIMIT_KEYS.filter((key) => settings[key] > 0 && settings[key] < shares);
+  if (narrow.length > 0) throw new LimitTooNarrow(narrow, settings, shares);
+  for (const key of DIVIDED_LIMIT_KEYS) {
+    const whole = settings[key];
+    if (whole > 0) share[key] = Math.floor(whole / shares) + (index < whole % shares ? 1 : 0);
+  }
   return share;
 }
 
@@ -97,8 +120,8 @@ export function limitsDifferingFrom(configuration: LimitSettings): Array<(typeof
  * Lanes are shared by every run in the process, so a change is refused (LimitsInUse) while
  * any lane carries calls: a run never changes the limits of another run in flight.
  */
-export function configureLimits(configuration: LimitSettings, shares = 1): void {
-  const share = limitShare(pick(configuration), shares);
+export function configureLimits(configuration: LimitSettings, shares = 1, index = 0): void {
+  const share = limitShare(pick(configuration), shares, index);
   const settings = limitSettings();
   const changed = PROCESS_LIMIT_KEYS.filter((key) => configuration[key] !== declaredLimitSettings()[key] || share[key] !== settings[key]);
   if (changed.length === 0) return;
@@ -119,10 +142,15 @@ export function forgetLimits(): void {
  * The server's start: its limits from FANOUT_* variables (a bad one stops it here, named);
  * a worker of `shares` takes its share of the widths and budgets (limitShare).
  */
-export function configureLimitsFromEnv(env: NodeJS.ProcessEnv = process.env, shares = 1): LimitSettings {
-  const settings = pick(parseConfiguration(configurationFromEnv(env), "environment"));
-  configureLimits(settings, shares);
+export function configureLimitsFromEnv(env: NodeJS.ProcessEnv = process.env, shares = 1, index = 0): LimitSettings {
+  const settings = limitSettingsFromEnv(env);
+  configureLimits(settings, shares, index);
   return settings;
+}
+
+/** The process-wide limits the FANOUT_* variables ask for (a bad one throws, named). */
+export function limitSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): LimitSettings {
+  return pick(parseConfiguration(configurationFromEnv(env), "environment"));
 }
 
 /** Calls `listener` whenever configureLimits changes the settings. */

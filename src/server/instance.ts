@@ -11,8 +11,8 @@ import { openThreadStore } from "./threadStore.js";
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 
 export type InstanceOptions = {
-  /** How many instances share the process's limits (the server's workers): each takes its share of the widths and budgets. */
-  limitShare?: number;
+  /** This instance is worker `index` of `workers` sharing the process's limits: it takes its share of the widths and budgets. */
+  limitShare?: { workers: number; index: number };
   /** Told whenever the number of runs in flight here changes. */
   onRunCount?: (count: number) => void;
   /** The id of a thread a run without one gets (default a random UUID). */
@@ -43,7 +43,7 @@ export type ServerInstance = {
  */
 export async function openServerInstance(env: NodeJS.ProcessEnv, options: InstanceOptions = {}): Promise<ServerInstance> {
   // Lanes, budgets, breakers and caches are the process's (or the worker's share), shared by every run: set once, here.
-  configureLimitsFromEnv(env, options.limitShare ?? 1);
+  configureLimitsFromEnv(env, options.limitShare?.workers ?? 1, options.limitShare?.index ?? 0);
   const store = await openCheckpointer(checkpointOptionsFromEnv(env));
   // One control for every run: a shutdown asks each to stop after the steps in flight.
   const control = new RunControl();

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from "prom-client";
+import { limitSettingsFromEnv, limitShare } from "../limits/settings.js";
 import { metricsRegistry } from "./metrics.js";
 import { routeOf, startsRun, workerOfThread } from "./routing.js";
 import { CUT_OFF_MS } from "./shutdown.js";
@@ -80,6 +81,8 @@ function spawnWorker(index: number, workers: number): Worker {
  */
 export async function startWorkerPool(options: PoolOptions): Promise<void> {
   const { workers, graceMs } = options;
+  // A limit narrower than the workers is refused here, by name, before any worker starts.
+  limitShare(limitSettingsFromEnv(options.env), workers);
   const handles: WorkerHandle[] = [];
   let stopping = false;
   let cutOffTold = false;
@@ -97,10 +100,14 @@ export async function startWorkerPool(options: PoolOptions): Promise<void> {
         exited: new Promise((exited) => worker.once("exit", exited)),
       };
       handles[index] = handle;
+      // A worker that ends before it is ready, with or without an error event, fails the start.
+      const notReady = (code: number) => reject(new Error(`worker ${index} of the server exited (code ${code}) before it was ready`));
       worker.once("error", reject);
+      worker.once("exit", notReady);
       worker.on("message", (message: FromWorker) => {
         if (message.type === "ready") {
           worker.off("error", reject);
+          worker.off("exit", notReady);
           resolve(message.storeName);
         } else if (message.type === "runs") handle.runs = message.count;
         else if (message.type === "metrics-asked")

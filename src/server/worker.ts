@@ -23,7 +23,7 @@ const askedMetrics = new Map<number, (text: string) => void>();
 let nextAsk = 0;
 
 const instance = await openServerInstance(process.env, {
-  limitShare: workers,
+  limitShare: { workers, index },
   onRunCount: (count) => post({ type: "runs", count }),
   // A run without a thread gets one this worker owns, so its runs.get / join / cancel come back here.
   newThreadId: () => {

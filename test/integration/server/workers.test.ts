@@ -1,9 +1,14 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
 import { workerOfThread } from "../../../src/server/routing.js";
 import { startStandIn, type StandIn } from "../../standin/server.js";
+import { ROOT } from "../../support/cli.js";
 import { CORPUS } from "../../support/harness.js";
 import { startEmbeddedFanoutServer, stopServer, type ServerProcess } from "../../support/server.js";
 
@@ -149,5 +154,25 @@ describe("npm start with FANOUT_SERVER_WORKERS=2", () => {
     assert.equal(await exited, 0, "a drained server exits 0");
     assert.deepEqual(ended, ["GraphDrained", "GraphDrained"], "both runs stopped after their current steps, as a drain stops them");
     assert.match(server.log(), /SIGTERM: no new requests; stopping the 2 run\(s\) in flight/);
+  });
+});
+
+describe("npm start with more workers than a limit allows", () => {
+  test("refuses to start, naming the limit, before any worker runs", () => {
+    const started = spawnSync(process.execPath, [path.join(ROOT, "dist/src/server/main.js")], {
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        PORT: "0",
+        FANOUT_HOME: mkdtempSync(path.join(tmpdir(), "fanout-narrow-")),
+        FANOUT_SERVER_WORKERS: "3",
+        FANOUT_MAX_MODEL_CONCURRENCY: "2",
+        POSTGRES_URI: "",
+      },
+      timeout: 30_000,
+    });
+    assert.equal(started.status, 2, started.stderr);
+    assert.match(started.stderr, /FANOUT_SERVER_WORKERS=3 is more than max_model_concurrency=2 allows/);
+    assert.doesNotMatch(started.stdout, /fanout server on/);
   });
 });

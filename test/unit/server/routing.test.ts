@@ -37,10 +37,11 @@ describe("the server's workers: routing", () => {
 });
 
 describe("the server's workers: limits shared among them", () => {
-  test("each worker gets its share of widths and budgets (rounded up, at least 1; 0 stays unlimited); runs are checked against the whole", () => {
-    const whole = ConfigurationSchema.parse({ max_model_concurrency: 5, max_fetch_concurrency: 1, model_requests_per_minute: 600, model_retries: 3 });
+  test("each worker gets its share of widths and budgets (0 stays unlimited); runs are checked against the whole", () => {
+    const whole = ConfigurationSchema.parse({ max_model_concurrency: 5, max_fetch_concurrency: 2, model_requests_per_minute: 600, model_retries: 3 });
     const share = limitShare(whole, 2);
-    assert.equal(share.max_model_concurrency, 3);
+    assert.equal(share.max_model_concurrency, 3, "the first worker takes the remainder");
+    assert.equal(limitShare(whole, 2, 1).max_model_concurrency, 2);
     assert.equal(share.max_fetch_concurrency, 1);
     assert.equal(share.model_requests_per_minute, 300);
     assert.equal(share.max_search_concurrency, 0, "unlimited stays unlimited");
@@ -56,5 +57,32 @@ describe("the server's workers: limits shared among them", () => {
       configureLimits(before);
     }
     assert.equal(limitSettings().max_model_concurrency, before.max_model_concurrency);
+  });
+
+  test("the workers' shares add up to the whole limit, never more", () => {
+    for (let workers = 2; workers <= 5; workers++) {
+      for (let width = workers; width <= 23; width++) {
+        const whole = ConfigurationSchema.parse({ max_model_concurrency: width, model_tokens_per_minute: width * 1000 + 7 });
+        const shares = Array.from({ length: workers }, (_, index) => limitShare(whole, workers, index));
+        const sum = (key: "max_model_concurrency" | "model_tokens_per_minute") => shares.reduce((total, share) => total + share[key], 0);
+        assert.equal(sum("max_model_concurrency"), width, `${width} over ${workers} workers`);
+        assert.equal(sum("model_tokens_per_minute"), width * 1000 + 7);
+        assert.ok(shares.every((share) => share.max_model_concurrency >= 1));
+      }
+    }
+  });
+
+  test("a limit smaller than the number of workers is refused, naming it", () => {
+    const whole = ConfigurationSchema.parse({ max_model_concurrency: 2, model_requests_per_minute: 100 });
+    assert.throws(
+      () => limitShare(whole, 3),
+      (error: Error) => {
+        assert.equal(error.name, "LimitTooNarrow");
+        assert.match(error.message, /FANOUT_SERVER_WORKERS=3 is more than max_model_concurrency=2 allows/);
+        assert.match(error.message, /use at most 2 workers/);
+        assert.doesNotMatch(error.message, /model_requests_per_minute/);
+        return true;
+      },
+    );
   });
 });
