@@ -12,6 +12,7 @@ import { emitProgress } from "../progress.js";
 import { today } from "../util/dates.js";
 import { isSearchTool } from "../search/tool.js";
 import { toolCallsOf } from "../util/messages.js";
+import { unreachableReason } from "../util/network.js";
 import { truncateText } from "../util/text.js";
 import { withToolCallsFromText } from "../util/textToolCalls.js";
 import type { Toolbox } from "./toolbox.js";
@@ -53,10 +54,14 @@ export const RESEARCH_FAILED = "research_failed";
 /**
  * A model that still fails after the client's retries ends this unit's
  * research, not the run: the unit reports what it has, and the failure, to
- * the supervisor. A cancelled run still stops.
+ * the supervisor. A cancelled run still stops. So does a model server that
+ * cannot be reached: that is no failure of the unit's own, and saving the unit
+ * as done with it would keep a resume, once the server is back, from
+ * researching it again. The run fails instead; the units that finished keep
+ * their results and a resume redoes only the others.
  */
 function researchStopped(error: unknown, config: LangGraphRunnableConfig): AIMessage {
-  if (config.signal?.aborted) throw error;
+  if (config.signal?.aborted || unreachableReason(error) !== undefined) throw error;
   const reason = error instanceof Error ? error.message : String(error);
   return new AIMessage({ content: `Research stopped: the model failed (${reason}).`, name: RESEARCH_FAILED });
 }
