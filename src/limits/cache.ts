@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { BaseCache, deserializeStoredGeneration, serializeGeneration } from "@langchain/core/caches";
 import type { Generation } from "@langchain/core/outputs";
+import { redactSecrets } from "../secrets.js";
 import { limitSettings } from "./settings.js";
 import { countCacheLookup } from "./usage.js";
 
@@ -137,6 +138,9 @@ export class ResponseCache extends BaseCache<Generation[]> {
     if (!limitSettings().cache) return;
     const key = entryKey(prompt, llmKey);
     const text = JSON.stringify(generations.map(serializeGeneration));
+    // A reply that repeats a secret (a key the model was shown or echoed) is not kept: the store
+    // must never hold one, and a reply served later must be the model's as it was, not redacted.
+    if (redactSecrets(text) !== text) return;
     this.memory.set(key, text, limitSettings().cache_max_bytes);
     await this.store?.set(key, text).catch(() => undefined);
   }

@@ -86,6 +86,29 @@ describe("the response cache", () => {
     rmSync(home, { recursive: true, force: true });
   });
 
+  test("a reply that repeats a secret is not kept: the store never holds a key, and the call is asked again", async () => {
+    const home = mkdtempSync(path.join(tmpdir(), "fanout-cache-secret-"));
+    const opened = await openCheckpointer({ home });
+    const key = process.env.OPENAI_API_KEY!;
+    try {
+      freshLimits({ cache: true });
+      responseCache.useStore(responseStoreFor(opened.saver));
+      standin().configure({ behaviour: () => ({ content: `The key you sent was ${key}.` }) });
+      const first = await model().invoke([new HumanMessage("Which key did I send?")]);
+      assert.ok(String(first.content).includes(key), "the model's reply reaches its caller as it is");
+      await model().invoke([new HumanMessage("Which key did I send?")]);
+      assert.equal(standin().stats().total, 2, "not answered from the cache");
+      assert.equal(responseCache.memoryBytes, 0);
+    } finally {
+      await opened.close();
+    }
+    const bytes = readdirSync(home)
+      .map((file) => readFileSync(path.join(home, file)).toString("latin1"))
+      .join("");
+    assert.ok(!bytes.includes(key), "the API key is in the store");
+    rmSync(home, { recursive: true, force: true });
+  });
+
   test("memory stays within cache_max_bytes", async () => {
     freshLimits({ cache: true, cache_max_bytes: 2000 });
     for (let i = 0; i < 10; i += 1) await model().invoke([new HumanMessage(`Question number ${i}`)]);
