@@ -144,3 +144,28 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
     assert.equal((await fetch(`${server.url}/health`)).status, 200, "the server is still up");
   });
 });
+
+describe("npm start: a model server that goes away while units research", () => {
+  test("the run ends with an error naming the server, not a partial report", async (t) => {
+    // The researchers' calls hang until the model server goes away under them: both units then fail in one step.
+    const standin = await startStandIn({ latencyMs: 0, units: 2, behaviour: (request) => (request.role === "researcher" ? { hangMs: 600_000 } : undefined) });
+    const server = await startEmbeddedFanoutServer(standin.url);
+    t.after(() => stopServer(server, undefined));
+    const running = fetch(`${server.url}/runs/wait`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        assistant_id: "deep_researcher",
+        input: { messages: [{ role: "user", content: "How do tides work?" }] },
+        config: { configurable: { ...SETTINGS.configurable, allow_clarification: false } },
+      }),
+    });
+    for (let i = 0; i < 600 && standin.requests().filter((r) => r.role === "researcher").length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(standin.requests().filter((r) => r.role === "researcher").length, 2, "both units are mid-call");
+    await standin.close();
+    const answer = (await (await running).json()) as { __error__?: { error: string; message: string } };
+    assert.ok(answer.__error__, JSON.stringify(answer).slice(0, 300));
+    assert.match(answer.__error__.message, /^cannot reach the model server at http:\/\/127\.0\.0\.1:\d+\/v1 \(connection refused\)$/);
+    assert.equal(answer.__error__.error, "ModelUnavailable");
+  });
+});
