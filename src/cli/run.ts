@@ -4,13 +4,9 @@ import { HumanMessage } from "@langchain/core/messages";
 import { Command, RunControl, isGraphDrained, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { buildDeepResearcher } from "../../graphs/deep_researcher.js";
 import { acquireThreadLease, runUnderLease } from "../checkpoint/index.js";
-import { configurationFromEnv, configurationFromPairs, parseConfiguration, searchProviders, type Configuration } from "../config.js";
-import { parseMcpServers } from "../mcp/config.js";
-import { checkModelCredentials, loadModelProviders } from "../models.js";
+import { configurationFromEnv, configurationFromPairs, parseConfiguration, type Configuration } from "../config.js";
 import { configureLimits } from "../limits/settings.js";
-import { createSearchBackend } from "../search/tool.js";
-import { describeFolderIndex } from "../search/index/localIndex.js";
-import { createLocalSearch } from "../search/local/index.js";
+import { checkRunReady } from "../readiness.js";
 import type { RunOutcome, Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
@@ -44,16 +40,7 @@ const DRAIN_GRACE_MS = 5_000;
 export async function preflight(settings: Record<string, string>): Promise<Configuration> {
   const configuration = parseConfiguration({ ...configurationFromEnv(), ...settings }, "--set");
   configureLimits(configuration);
-  const models = [configuration.research_model, configuration.summarization_model, configuration.compression_model, configuration.final_report_model];
-  checkModelCredentials(models);
-  await loadModelProviders(models);
-  createSearchBackend(configuration);
-  parseMcpServers(configuration.mcp_servers);
-  // A missing or empty folder would otherwise only show as failed searches and a report with no sources.
-  // Only names and sizes are checked: the files are read and indexed by the run's first search.
-  // A folder with a `fanout index` index is searched there, so it is not looked at now.
-  const local = searchProviders(configuration.search_api).includes("local");
-  if (local && !describeFolderIndex(configuration.local_corpus_path)) await createLocalSearch(configuration.local_corpus_path).check();
+  await checkRunReady(configuration);
   return configuration;
 }
 

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { ConfigurationError, readConfiguration } from "../config.js";
 import { declaredLimitSettings, limitsDifferingFrom } from "../limits/settings.js";
 import { questionProblem } from "../question.js";
+import { checkRunReady } from "../readiness.js";
 
 /** Routes whose body carries a run's settings, checked before anything is stored. */
 export const RUN_CREATING_ROUTES = [
@@ -21,17 +22,27 @@ type RunBody = {
   context?: Record<string, unknown>;
 };
 
-/** The text of the last message the user sent in a run's input, if it has one. */
+/** The text of the last message the user sent in a run's input (its text parts, for content in parts), if it has one. */
 function lastUserText(body: RunBody): string | undefined {
   const messages = Array.isArray(body?.input?.messages) ? body.input.messages : [];
   const user = [...messages].reverse().find((message) => ["user", "human"].includes(String(message?.role ?? message?.type)));
-  return typeof user?.content === "string" ? user.content : undefined;
+  if (typeof user?.content === "string") return user.content;
+  if (!Array.isArray(user?.content)) return undefined;
+  return (user.content as unknown[])
+    .map((part) => (part && typeof part === "object" && (part as { type?: unknown }).type === "text" ? String((part as { text?: unknown }).text ?? "") : ""))
+    .join(" ");
+}
+
+/** A route that starts a run on a new thread: its input must carry the question. */
+function startsNewThread(path: string): boolean {
+  return path.startsWith("/runs");
 }
 
 /**
- * A run with a bad setting, an empty or over-long question, or process-wide limits
- * other than the process's own, is refused with 422 and the reason, before a thread
- * or run is stored. With `assistants`, a run
+ * A run with a bad setting, an empty or over-long question (or none, for a new thread),
+ * process-wide limits other than the process's own, or a setting that cannot work here (a
+ * missing key, a corpus folder that is not there: checkRunReady) is refused with 422 and the
+ * reason, before a thread or run is stored. With `assistants`, a run
  * of any other assistant is refused with 404 (the dev server has assistants of its own).
  */
 export function checkRun(assistants?: string[]): MiddlewareHandler {
@@ -49,13 +60,17 @@ export function checkRun(assistants?: string[]): MiddlewareHandler {
       const configuration = readConfiguration({ configurable: body?.config?.configurable ?? {}, context: body?.context });
       const processWide = limitsDifferingFrom(configuration);
       if (processWide.length > 0) return c.json({ error: "ConfigurationError", message: processLimitsMessage(processWide) }, 422);
+      const question = lastUserText(body) ?? (startsNewThread(c.req.path) ? "" : undefined);
+      const problem = question === undefined ? undefined : questionProblem(question);
+      if (problem) return c.json({ error: "BadQuestion", message: problem }, 422);
+      // As the CLI does before a run: keys, provider packages, search backend, corpus folder.
+      await checkRunReady(configuration);
     } catch (error) {
-      if (error instanceof ConfigurationError) return c.json({ error: "ConfigurationError", message: error.message }, 422);
+      if (error instanceof ConfigurationError || (error instanceof Error && error.name === "LocalCorpusError")) {
+        return c.json({ error: error.name, message: error.message }, 422);
+      }
       throw error;
     }
-    const question = lastUserText(body);
-    const problem = question === undefined ? undefined : questionProblem(question);
-    if (problem) return c.json({ error: "BadQuestion", message: problem }, 422);
     return next();
   };
 }

@@ -98,26 +98,35 @@ describe("failing fast, and saying where", { concurrency: true }, () => {
     assertReport(resumed.stdout);
   });
 
-  test("a model server that goes away while units research: the run fails naming it; resumed once it is back, the units research again", { timeout: 90_000 }, async (t) => {
-    const port = await freePort();
-    // The researchers' calls hang, so the server is gone while every unit is mid-call.
-    let standin: StandIn = await startStandIn({ port, latencyMs: 2, units: 2, behaviour: (request) => (request.role === "researcher" ? { hangMs: 600_000 } : undefined) });
-    t.after(() => standin.close());
-    const runEnv = { ...env(), OPENAI_BASE_URL: standin.url };
-    const thread = `gone-${Date.now()}`;
-    const run = startCli(["--thread", thread, QUESTION, ...RESEARCH], { env: runEnv });
-    t.after(() => run.child.kill("SIGKILL"));
-    await waitFor(() => standin.requests().filter((r) => r.role === "researcher").length === 2, "both units' first calls");
-    await standin.close();
-    assertFailedResumable(await run.done, thread, /cannot reach the model server at .* \(connection refused\)/);
+  test(
+    "a model server that goes away while units research: the run fails naming it; resumed once it is back, the units research again",
+    { timeout: 90_000 },
+    async (t) => {
+      const port = await freePort();
+      // The researchers' calls hang, so the server is gone while every unit is mid-call.
+      let standin: StandIn = await startStandIn({
+        port,
+        latencyMs: 2,
+        units: 2,
+        behaviour: (request) => (request.role === "researcher" ? { hangMs: 600_000 } : undefined),
+      });
+      t.after(() => standin.close());
+      const runEnv = { ...env(), OPENAI_BASE_URL: standin.url };
+      const thread = `gone-${Date.now()}`;
+      const run = startCli(["--thread", thread, QUESTION, ...RESEARCH], { env: runEnv });
+      t.after(() => run.child.kill("SIGKILL"));
+      await waitFor(() => standin.requests().filter((r) => r.role === "researcher").length === 2, "both units' first calls");
+      await standin.close();
+      assertFailedResumable(await run.done, thread, /cannot reach the model server at .* \(connection refused\)/);
 
-    standin = await startStandIn({ port, latencyMs: 2, units: 2 });
-    const resumed = await runCli(["--thread", thread], { env: runEnv });
-    assert.equal(resumed.code, 0, `a whole report, not a partial one: ${resumed.stderr}`);
-    assertReport(resumed.stdout);
-    assert.ok(standin.requests().filter((r) => r.role === "researcher").length >= 2, "each unit researched again");
-    assert.doesNotMatch(resumed.stdout + resumed.stderr, /unit failed|every research unit failed/);
-  });
+      standin = await startStandIn({ port, latencyMs: 2, units: 2 });
+      const resumed = await runCli(["--thread", thread], { env: runEnv });
+      assert.equal(resumed.code, 0, `a whole report, not a partial one: ${resumed.stderr}`);
+      assertReport(resumed.stdout);
+      assert.ok(standin.requests().filter((r) => r.role === "researcher").length >= 2, "each unit researched again");
+      assert.doesNotMatch(resumed.stdout + resumed.stderr, /unit failed|every research unit failed/);
+    },
+  );
 
   test("clarify_with_user does not skip its question when the model fails: the run fails, resumable", { timeout: 90_000 }, async (t) => {
     const standin: StandIn = await startStandIn({

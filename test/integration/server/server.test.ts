@@ -18,7 +18,7 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
 
   before(async () => {
     standin = await startStandIn({ latencyMs: 0, units: 2, searchRounds: 1 });
-    server = await startEmbeddedFanoutServer(standin.url, { FANOUT_API_TOKEN: TOKEN });
+    server = await startEmbeddedFanoutServer(standin.url, { FANOUT_API_TOKEN: TOKEN, TAVILY_API_KEY: undefined, ANTHROPIC_API_KEY: undefined });
     client = new Client({ apiUrl: server.url, defaultHeaders: headers });
   });
 
@@ -129,6 +129,22 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
     const empty = await post("/runs/stream", JSON.stringify({ assistant_id: "deep_researcher", input: { messages: [{ role: "user", content: "  " }] } }));
     assert.equal(empty.status, 422);
     assert.equal(((await empty.json()) as { message: string }).message, "the question is empty");
+
+    // What the CLI refuses before a run, the server refuses before storing one.
+    const ask = (configurable: Record<string, unknown>, messages: unknown[] = [{ role: "user", content: "How do tides work?" }]) =>
+      post("/runs/wait", JSON.stringify({ assistant_id: "deep_researcher", input: { messages }, config: { configurable } }));
+    const refusals: [Response, RegExp][] = [
+      [await ask({ search_api: "local", local_corpus_path: "/no/such/folder" }), /\/no\/such\/folder/],
+      [await ask({ search_api: "tavily" }), /^TAVILY_API_KEY is not set/],
+      [await ask({ ...SETTINGS.configurable, research_model: "anthropic:claude-sonnet-4-5" }), /ANTHROPIC_API_KEY is not set/],
+      [await ask(SETTINGS.configurable, []), /^the question is empty$/],
+      [await ask(SETTINGS.configurable, [{ role: "user", content: [{ type: "text", text: "  " }] }]), /^the question is empty$/],
+    ];
+    for (const [answer, reason] of refusals) {
+      const body = (await answer.json()) as { message: string };
+      assert.equal(answer.status, 422, body.message);
+      assert.match(body.message, reason);
+    }
 
     const notJson = await post("/runs/stream", "{not json");
     assert.equal(notJson.status, 400);
