@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { Client } from "@langchain/langgraph-sdk";
 import { startStandIn, type StandIn } from "../../standin/server.js";
 import { CORPUS } from "../../support/harness.js";
-import { startEmbeddedFanoutServer, stopServer, type ServerProcess } from "../../support/server.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort, startEmbeddedFanoutServer, startServer, stopServer, type ServerProcess } from "../../support/server.js";
 
 const TOKEN = "test-api-token-not-secret";
 const AMBIGUOUS = "Tell me about Mercury (ambiguous)";
@@ -183,5 +186,53 @@ describe("npm start: a model server that goes away while units research", () => 
     assert.ok(answer.__error__, JSON.stringify(answer).slice(0, 300));
     assert.match(answer.__error__.message, /^cannot reach the model server at http:\/\/127\.0\.0\.1:\d+\/v1 \(connection refused\)$/);
     assert.equal(answer.__error__.error, "ModelUnavailable");
+  });
+});
+
+describe("npm start under a supervisor that signals npm", () => {
+  test("SIGTERM to npm reaches the server, which drains and exits", { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const server = await startServer("npm", ["start"], {
+      port,
+      ready: "/health",
+      env: {
+        PORT: String(port),
+        OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+        OPENAI_API_KEY: "test-key-not-secret",
+        FANOUT_HOME: mkdtempSync(path.join(tmpdir(), "fanout-npm-start-")),
+        POSTGRES_URI: undefined,
+      },
+    });
+    try {
+      const exited = new Promise<number | null>((resolve) => server.child.on("exit", (code) => resolve(code)));
+      server.child.kill("SIGTERM"); // npm's own pid, as a container runtime would signal it
+      assert.equal(await exited, 0, server.log());
+      assert.match(server.log(), /SIGTERM: no new requests/);
+      for (
+        let i = 0;
+        i < 40 &&
+        (await fetch(`${server.url}/health`).then(
+          () => true,
+          () => false,
+        ));
+        i++
+      )
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(
+        await fetch(`${server.url}/health`).then(
+          () => true,
+          () => false,
+        ),
+        false,
+        "the server stopped with npm",
+      );
+    } finally {
+      // The whole group: should the server outlive npm (the failure this test is for), it goes too.
+      try {
+        process.kill(-server.child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
   });
 });
