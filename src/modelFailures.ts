@@ -28,6 +28,15 @@ function openCircuitIn(error: unknown, depth = 0): CircuitOpen | undefined {
   return openCircuitIn(error.cause, depth + 1);
 }
 
+/**
+ * True when a model call failed because its server is down: it cannot be reached, or its circuit
+ * breaker is open after failing again and again. A step can do nothing about that; the run can be
+ * resumed once the server is back.
+ */
+export function modelServerDown(error: unknown): boolean {
+  return unreachableReason(error) !== undefined || openCircuitIn(error) !== undefined;
+}
+
 /** The failure as ModelUnavailable when retrying is pointless, else undefined. */
 export function hopelessFailure(error: unknown, endpoint: string, timeoutSeconds: number): ModelUnavailable | undefined {
   const open = openCircuitIn(error);

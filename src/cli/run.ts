@@ -11,6 +11,7 @@ import type { RunOutcome, Source } from "../state.js";
 import { UsageError, type RunArgs } from "./args.js";
 import { describeError } from "../util/errors.js";
 import { countOf } from "../util/plural.js";
+import { signalEchoFilter } from "../util/signals.js";
 import { describeIndexedCorpus, describeLocalCorpus } from "./localCorpus.js";
 import { RunProgress, renderProgress } from "./progress.js";
 import { writeReportFile } from "./reportFile.js";
@@ -112,7 +113,9 @@ async function execute(
   const control = new RunControl();
   const abort = new AbortController();
   let drainDeadline: NodeJS.Timeout | undefined;
+  const isEcho = signalEchoFilter();
   const stopSignals = io.onInterrupt(() => {
+    if (isEcho()) return;
     if (!control.drainRequested) {
       control.requestDrain("interrupted");
       // A step stuck in a hung call would hold the drain forever: after the grace period, cut it off.

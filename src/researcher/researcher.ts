@@ -5,6 +5,7 @@ import { readConfiguration } from "../config.js";
 import { contextBudget, estimateTokens, roleModel } from "../context/budget.js";
 import { fitConversation } from "../context/fit.js";
 import { withinContext } from "../context/retry.js";
+import { modelServerDown } from "../modelFailures.js";
 import { withTools } from "../models.js";
 import { renderPrompt } from "../prompts.js";
 import type { ResearcherStateValue } from "../state.js";
@@ -12,7 +13,6 @@ import { emitProgress } from "../progress.js";
 import { today } from "../util/dates.js";
 import { isSearchTool } from "../search/tool.js";
 import { toolCallsOf } from "../util/messages.js";
-import { unreachableReason } from "../util/network.js";
 import { truncateText } from "../util/text.js";
 import { withToolCallsFromText } from "../util/textToolCalls.js";
 import type { Toolbox } from "./toolbox.js";
@@ -54,14 +54,14 @@ export const RESEARCH_FAILED = "research_failed";
 /**
  * A model that still fails after the client's retries ends this unit's
  * research, not the run: the unit reports what it has, and the failure, to
- * the supervisor. A cancelled run still stops. So does a model server that
- * cannot be reached: that is no failure of the unit's own, and saving the unit
- * as done with it would keep a resume, once the server is back, from
- * researching it again. The run fails instead; the units that finished keep
- * their results and a resume redoes only the others.
+ * the supervisor. A cancelled run still stops. So does a model server that is
+ * down (it cannot be reached, or its breaker is open): that is no failure of
+ * the unit's own, and saving the unit as done with it would keep a resume,
+ * once the server is back, from researching it again. The run fails instead;
+ * the units that finished keep their results and a resume redoes the others.
  */
 function researchStopped(error: unknown, config: LangGraphRunnableConfig): AIMessage {
-  if (config.signal?.aborted || unreachableReason(error) !== undefined) throw error;
+  if (config.signal?.aborted || modelServerDown(error)) throw error;
   const reason = error instanceof Error ? error.message : String(error);
   return new AIMessage({ content: `Research stopped: the model failed (${reason}).`, name: RESEARCH_FAILED });
 }

@@ -1,8 +1,10 @@
+import { coerceMessageLikeToMessage, type BaseMessageLike } from "@langchain/core/messages";
 import type { MiddlewareHandler } from "hono";
 import { ConfigurationError, readConfiguration } from "../config.js";
 import { declaredLimitSettings, limitsDifferingFrom } from "../limits/settings.js";
 import { questionProblem } from "../question.js";
 import { checkRunReady } from "../readiness.js";
+import { messageText } from "../util/messages.js";
 
 /** Routes whose body carries a run's settings, checked before anything is stored. */
 export const RUN_CREATING_ROUTES = [
@@ -14,23 +16,27 @@ export const RUN_CREATING_ROUTES = [
   "/runs/wait",
 ];
 
-type ChatMessage = { role?: unknown; type?: unknown; content?: unknown };
 type RunBody = {
   assistant_id?: unknown;
-  input?: { messages?: ChatMessage[] } | null;
+  input?: { messages?: unknown[] } | null;
   config?: { configurable?: Record<string, unknown> };
   context?: Record<string, unknown>;
 };
 
-/** The text of the last message the user sent in a run's input (its text parts, for content in parts), if it has one. */
-function lastUserText(body: RunBody): string | undefined {
-  const messages = Array.isArray(body?.input?.messages) ? body.input.messages : [];
-  const user = [...messages].reverse().find((message) => ["user", "human"].includes(String(message?.role ?? message?.type)));
-  if (typeof user?.content === "string") return user.content;
-  if (!Array.isArray(user?.content)) return undefined;
-  return (user.content as unknown[])
-    .map((part) => (part && typeof part === "object" && (part as { type?: unknown }).type === "text" ? String((part as { text?: unknown }).text ?? "") : ""))
-    .join(" ");
+/**
+ * The text of the last message the user sent in a run's input, read as the graph reads its input
+ * (a `{ role, content }` object, a `[role, content]` pair, a plain string, a serialised message);
+ * undefined when it has none; null when its messages cannot be read (the graph then says why).
+ */
+function lastUserText(body: RunBody): string | undefined | null {
+  const raw = Array.isArray(body?.input?.messages) ? body.input.messages : [];
+  try {
+    const messages = raw.map((message) => coerceMessageLikeToMessage(message as BaseMessageLike));
+    const user = [...messages].reverse().find((message) => message.getType() === "human");
+    return user ? messageText(user) : undefined;
+  } catch {
+    return null;
+  }
 }
 
 /** A route that starts a run on a new thread: its input must carry the question. */
@@ -60,11 +66,13 @@ export function checkRun(assistants?: string[]): MiddlewareHandler {
       const configuration = readConfiguration({ configurable: body?.config?.configurable ?? {}, context: body?.context });
       const processWide = limitsDifferingFrom(configuration);
       if (processWide.length > 0) return c.json({ error: "ConfigurationError", message: processLimitsMessage(processWide) }, 422);
-      const question = lastUserText(body) ?? (startsNewThread(c.req.path) ? "" : undefined);
-      const problem = question === undefined ? undefined : questionProblem(question);
+      // A run on a new thread must bring its question; on a thread, a run may resume without one.
+      const text = lastUserText(body);
+      const question = text === undefined && startsNewThread(c.req.path) ? "" : text;
+      const problem = typeof question === "string" ? questionProblem(question) : undefined;
       if (problem) return c.json({ error: "BadQuestion", message: problem }, 422);
       // As the CLI does before a run: keys, provider packages, search backend, corpus folder.
-      await checkRunReady(configuration);
+      await checkRunReady(configuration, { scanCorpus: false });
     } catch (error) {
       if (error instanceof ConfigurationError || (error instanceof Error && error.name === "LocalCorpusError")) {
         return c.json({ error: error.name, message: error.message }, 422);

@@ -2,6 +2,7 @@ import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { collectDefaultMetrics } from "prom-client";
 import { describeError } from "../util/errors.js";
+import { signalEchoFilter } from "../util/signals.js";
 import { metricsRegistry } from "./metrics.js";
 import { serverWorkersFrom, startWorkerPool } from "./pool.js";
 import { DRAIN_GRACE_SECONDS } from "./shutdown.js";
@@ -32,12 +33,14 @@ async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }) as Server;
 
   let stopping = false;
+  const isEcho = signalEchoFilter();
   /**
    * Stops taking requests, asks every run to stop after its current steps (which
    * are saved), and after the grace period cuts off the steps still running (a
    * hung model call): they are redone when the thread is resumed, on any server.
    */
   const stop = async (signal: string) => {
+    if (isEcho()) return; // the same signal delivered twice (npm forwards what the group got)
     if (stopping) process.exit(130); // a second signal: stop now
     stopping = true;
     process.stdout.write(`${signal}: no new requests; stopping the ${instance.running} run(s) in flight after their current steps\n`);

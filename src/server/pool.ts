@@ -4,6 +4,7 @@ import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } fro
 import { limitSettingsFromEnv, limitShare } from "../limits/settings.js";
 import { metricsRegistry } from "./metrics.js";
 import { routeOf, startsRun, workerOfThread } from "./routing.js";
+import { signalEchoFilter } from "../util/signals.js";
 import { CUT_OFF_MS } from "./shutdown.js";
 
 /** One metric of a registry, as getMetricsAsJSON gives it. */
@@ -85,6 +86,8 @@ export async function startWorkerPool(options: PoolOptions): Promise<void> {
   limitShare(limitSettingsFromEnv(options.env), workers);
   const handles: WorkerHandle[] = [];
   let stopping = false;
+  /** Every worker is ready: from now on a worker's death drains the others (stop). */
+  let started = false;
   let cutOffTold = false;
 
   const start = (index: number) =>
@@ -121,7 +124,8 @@ export async function startWorkerPool(options: PoolOptions): Promise<void> {
         for (const exchange of handle.pending)
           exchange.fail(`worker ${index} of the server stopped (exit code ${code}) before it answered; a run it had started stops, its saved steps stay`);
         handle.pending.clear();
-        if (!stopping) {
+        // Before the pool has started, the start itself fails (notReady above) and says why.
+        if (!stopping && started) {
           process.stderr.write(`fanout server: worker ${index} stopped unexpectedly (exit code ${code}); draining the other workers, then exiting 1\n`);
           void stop(`worker ${index} died`, 1);
         }
@@ -131,6 +135,7 @@ export async function startWorkerPool(options: PoolOptions): Promise<void> {
   // The first opens (and if need be creates) the store alone; the others then open it together.
   const storeName = await start(0);
   await Promise.all(Array.from({ length: workers - 1 }, (_, i) => start(i + 1)));
+  started = true;
 
   let nextMetricsId = 0;
   const metricsReplies = new Map<number, (json: MetricJson[]) => void>();
@@ -194,8 +199,10 @@ export async function startWorkerPool(options: PoolOptions): Promise<void> {
     server.closeAllConnections();
     process.exit(exitCode === 0 && codes.every((code) => code === 0) ? 0 : 1);
   };
-  process.on("SIGTERM", () => void stop("SIGTERM"));
-  process.on("SIGINT", () => void stop("SIGINT"));
+  // The same signal delivered twice (npm forwards what the process group got) is one request.
+  const isEcho = signalEchoFilter();
+  process.on("SIGTERM", () => void (isEcho() || stop("SIGTERM")));
+  process.on("SIGINT", () => void (isEcho() || stop("SIGINT")));
 }
 
 /** Sends one request to `handle`'s worker over a port of its own and streams the answer back as it comes. */

@@ -42,7 +42,8 @@ export async function scanFolder(root: string): Promise<FileStat[]> {
   return stats.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-async function assertDirectory(root: string): Promise<void> {
+/** Throws LocalCorpusError when `root` is not there or is not a folder. */
+export async function assertDirectory(root: string): Promise<void> {
   try {
     if (!(await stat(root)).isDirectory()) throw new LocalCorpusError(root, "not_a_directory");
   } catch (error) {

@@ -98,6 +98,25 @@ describe("failing fast, and saying where", { concurrency: true }, () => {
     assertReport(resumed.stdout);
   });
 
+  test("a Ctrl-C delivered twice at once (npm forwards what the terminal sent) counts once: the step in flight finishes and is saved", { timeout: 60_000 }, async (t) => {
+    const standin: StandIn = await startStandIn({ latencyMs: 2, units: 2, behaviour: (request) => (request.role === "brief" ? { hangMs: 1_500 } : undefined) });
+    t.after(() => standin.close());
+    const thread = `double-ctrl-c-${Date.now()}`;
+    const run = startCli(["--thread", thread, QUESTION, ...RESEARCH], { env: { ...env(), OPENAI_BASE_URL: standin.url } });
+    t.after(() => run.child.kill("SIGKILL"));
+    await waitFor(() => standin.stats().inFlight === 1 && standin.requests().some((r) => r.role === "brief"), "the brief's call");
+    run.child.kill("SIGINT");
+    run.child.kill("SIGINT");
+    const stopped = await run.done;
+    assert.equal(stopped.code, 130, stopped.stderr);
+    assert.equal(stopped.stderr.split("stopping after the steps in flight").length - 1, 1);
+    assert.deepEqual(
+      standin.requests().map((r) => `${r.role}:${r.status}`),
+      ["brief:200"],
+      "the brief's call was answered, not cut off by a 'stop now'",
+    );
+  });
+
   test(
     "a model server that goes away while units research: the run fails naming it; resumed once it is back, the units research again",
     { timeout: 90_000 },
@@ -107,7 +126,7 @@ describe("failing fast, and saying where", { concurrency: true }, () => {
       let standin: StandIn = await startStandIn({
         port,
         latencyMs: 2,
-        units: 2,
+        units: 5,
         behaviour: (request) => (request.role === "researcher" ? { hangMs: 600_000 } : undefined),
       });
       t.after(() => standin.close());
@@ -115,15 +134,21 @@ describe("failing fast, and saying where", { concurrency: true }, () => {
       const thread = `gone-${Date.now()}`;
       const run = startCli(["--thread", thread, QUESTION, ...RESEARCH], { env: runEnv });
       t.after(() => run.child.kill("SIGKILL"));
-      await waitFor(() => standin.requests().filter((r) => r.role === "researcher").length === 2, "both units' first calls");
+      await waitFor(() => standin.requests().filter((r) => r.role === "researcher").length === 5, "every unit's first call");
       await standin.close();
       assertFailedResumable(await run.done, thread, /cannot reach the model server at .* \(connection refused\)/);
 
-      standin = await startStandIn({ port, latencyMs: 2, units: 2 });
+      standin = await startStandIn({ port, latencyMs: 2, units: 5 });
       const resumed = await runCli(["--thread", thread], { env: runEnv });
       assert.equal(resumed.code, 0, `a whole report, not a partial one: ${resumed.stderr}`);
       assertReport(resumed.stdout);
-      assert.ok(standin.requests().filter((r) => r.role === "researcher").length >= 2, "each unit researched again");
+      const researched = new Set(
+        standin
+          .requests()
+          .filter((r) => r.role === "researcher")
+          .map((r) => r.topic),
+      );
+      assert.equal(researched.size, 5, "each unit researched again");
       assert.doesNotMatch(resumed.stdout + resumed.stderr, /unit failed|every research unit failed/);
     },
   );

@@ -142,6 +142,10 @@ describe("npm start: the LangGraph HTTP API on the embedded store", () => {
       [await ask({ ...SETTINGS.configurable, research_model: "anthropic:claude-sonnet-4-5" }), /ANTHROPIC_API_KEY is not set/],
       [await ask(SETTINGS.configurable, []), /^the question is empty$/],
       [await ask(SETTINGS.configurable, [{ role: "user", content: [{ type: "text", text: "  " }] }]), /^the question is empty$/],
+      // Questions in the other forms the graph reads are read too: these pass the question check and meet the missing key.
+      [await ask({ search_api: "tavily" }, [["user", "How do tides work?"]]), /^TAVILY_API_KEY is not set/],
+      [await ask({ search_api: "tavily" }, ["How do tides work?"]), /^TAVILY_API_KEY is not set/],
+      [await ask({ search_api: "tavily" }, [{ type: "human", content: [{ type: "text", text: "How do tides work?" }] }]), /^TAVILY_API_KEY is not set/],
     ];
     for (const [answer, reason] of refusals) {
       const body = (await answer.json()) as { message: string };
