@@ -85,3 +85,13 @@ export function listedSources(report: string): string[] {
 export function sharedStandIn(defaults: StandInConfig = {}): () => StandIn {
   return suiteStandIn({ latencyMs: 0, behaviour: undefined, ...defaults }, () => useStandIn());
 }
+
+/** The distinct topics of the requests of one role the stand-in has seen (the research units that asked, for "researcher"). */
+export function topicsAsked(standin: StandIn, role: string): Set<string> {
+  return new Set(
+    standin
+      .requests()
+      .filter((request) => request.role === role)
+      .map((request) => request.topic),
+  );
+}

@@ -8,6 +8,7 @@ import net from "node:net";
 import { startStandIn, type StandIn } from "../../standin/server.js";
 import { runCli, startCli, type CliResult } from "../../support/cli.js";
 import { assertReport, CORPUS, embeddedEnv, escapeRegExp, RESEARCH, TEST_KEY } from "./common.js";
+import { topicsAsked } from "../../support/harness.js";
 import { freePort } from "../../support/server.js";
 
 const QUESTION = "How does tidal power generate electricity?";
@@ -142,13 +143,7 @@ describe("failing fast, and saying where", { concurrency: true }, () => {
       const resumed = await runCli(["--thread", thread], { env: runEnv });
       assert.equal(resumed.code, 0, `a whole report, not a partial one: ${resumed.stderr}`);
       assertReport(resumed.stdout);
-      const researched = new Set(
-        standin
-          .requests()
-          .filter((r) => r.role === "researcher")
-          .map((r) => r.topic),
-      );
-      assert.equal(researched.size, 5, "each unit researched again");
+      assert.equal(topicsAsked(standin, "researcher").size, 5, "each unit researched again");
       assert.doesNotMatch(resumed.stdout + resumed.stderr, /unit failed|every research unit failed/);
     },
   );
