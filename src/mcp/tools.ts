@@ -1,17 +1,17 @@
 import { ToolMessage } from "@langchain/core/messages";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { DynamicStructuredTool } from "@langchain/core/tools";
-import type { Connection, MultiServerMCPClient } from "@langchain/mcp-adapters";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { Source } from "../state.js";
 import { parseMcpServers, type McpServerSpec } from "./config.js";
 
 /** The tools of the configured MCP servers, and what went wrong loading them. */
 export type McpToolset = { tools: StructuredToolInterface[]; warnings: string[] };
 
-type Loaded = { client?: MultiServerMCPClient; toolset: Promise<McpToolset> };
+type Loaded = { closers: (() => Promise<void>)[]; toolset: Promise<McpToolset> };
 
 /**
- * One client per distinct mcp_servers value, for the life of the process:
+ * One connection per server per distinct mcp_servers value, for the life of the process:
  * servers start once, not per researcher turn. closeMcpClients stops them.
  */
 const loaded = new Map<string, Loaded>();
@@ -20,10 +20,10 @@ const loaded = new Map<string, Loaded>();
 const NO_MCP_TOOLS: Promise<McpToolset> = Promise.resolve(Object.freeze({ tools: [], warnings: [] }) as McpToolset);
 
 /**
- * The MCP tools for an mcp_servers value, loaded once. A server that fails to
- * start, or does not list its tools within `timeoutMs`, is a warning and its
- * tools are absent; the run goes on with the rest. Tools named like one of
- * `reserved` (Fanout's own) are left out, with a warning.
+ * The MCP tools for an mcp_servers value, loaded once. The servers start side by side; one
+ * that fails to start, or does not list its tools within `timeoutMs`, is a warning naming it,
+ * it is stopped, and its tools are absent; the run goes on with the rest. Tools named like one
+ * of `reserved` (Fanout's own) are left out, with a warning.
  */
 export function loadMcpTools(raw: string, reserved: readonly string[], timeoutMs: number): Promise<McpToolset> {
   const key = raw.trim();
@@ -31,8 +31,8 @@ export function loadMcpTools(raw: string, reserved: readonly string[], timeoutMs
   let entry = loaded.get(key);
   if (!entry) {
     const servers = parseMcpServers(key);
-    const fresh: Loaded = { toolset: Promise.resolve({ tools: [], warnings: [] }) };
-    fresh.toolset = connect(servers, reserved, timeoutMs, (client) => (fresh.client = client));
+    const fresh: Loaded = { closers: [], toolset: NO_MCP_TOOLS };
+    fresh.toolset = connect(servers, reserved, timeoutMs, (close) => fresh.closers.push(close));
     entry = fresh;
     loaded.set(key, entry);
   }
@@ -43,26 +43,12 @@ async function connect(
   servers: Record<string, McpServerSpec>,
   reserved: readonly string[],
   timeoutMs: number,
-  keep: (client: MultiServerMCPClient) => void,
+  keep: (close: () => Promise<void>) => void,
 ): Promise<McpToolset> {
-  const warnings: string[] = [];
-  // The adapter and the MCP SDK are large: load them only when a server is configured.
-  const { MultiServerMCPClient } = await import("@langchain/mcp-adapters");
-  const client = new MultiServerMCPClient({
-    mcpServers: Object.fromEntries(Object.entries(servers).map(([name, spec]) => [name, connection(spec)])),
-    onConnectionError: ({ serverName, error }) => {
-      warnings.push(`MCP server "${serverName}" failed to start (${describe(error)}); its tools are absent`);
-    },
-    prefixToolNameWithServerName: false,
-    useStandardContentBlocks: false,
-  });
-  keep(client);
-  const byServer = await withTimeout(client.initializeConnections(), timeoutMs).catch((error: unknown) => {
-    warnings.push(`MCP servers did not start (${describe(error)}); their tools are absent`);
-    return {} as Record<string, StructuredToolInterface[]>;
-  });
+  const started = await Promise.all(Object.entries(servers).map(([name, spec]) => startServer(name, spec, timeoutMs, keep)));
+  const warnings = started.flatMap((server) => (server.warning ? [server.warning] : []));
   const tools: StructuredToolInterface[] = [];
-  for (const [name, listed] of Object.entries(byServer)) {
+  for (const { name, tools: listed } of started) {
     const allowed = servers[name]?.tools;
     for (const tool of listed) {
       if (allowed && !allowed.includes(tool.name)) continue;
@@ -76,12 +62,77 @@ async function connect(
   return { tools, warnings };
 }
 
-function connection(spec: McpServerSpec): Connection {
-  if ("command" in spec) {
-    // The server's own log lines would mix with the run's progress on stderr.
-    return { transport: "stdio", command: spec.command, args: spec.args, env: withEnvironment(spec.env), cwd: spec.cwd, stderr: "ignore" };
+/**
+ * One server, on a connection of its own: its tools, or a warning naming it. A server that does
+ * not answer within `timeoutMs` is stopped then (a stdio server's process is ended), so neither a
+ * run nor the process's exit waits on it.
+ */
+async function startServer(
+  name: string,
+  spec: McpServerSpec,
+  timeoutMs: number,
+  keep: (close: () => Promise<void>) => void,
+): Promise<{ name: string; tools: StructuredToolInterface[]; warning?: string }> {
+  // The MCP SDK and the adapter are large: load them only when a server is configured.
+  const [{ Client }, { loadMcpTools: toolsOfClient }] = await Promise.all([import("@modelcontextprotocol/sdk/client/index.js"), import("@langchain/mcp-adapters")]);
+  const { transport, stderrTail } = await transportFor(spec);
+  const client = new Client({ name: "fanout", version: "1" });
+  const close = () => client.close().catch(() => undefined);
+  keep(close);
+  try {
+    await client.connect(transport, { timeout: timeoutMs });
+    const tools = await withTimeout(
+      toolsOfClient(name, client, { throwOnLoadError: true, prefixToolNameWithServerName: false, useStandardContentBlocks: false }),
+      timeoutMs,
+    );
+    return { name, tools };
+  } catch (error) {
+    await close();
+    const said = stderrTail();
+    const timedOut = isTimeout(error);
+    const why = timedOut ? `no answer within ${timeoutMs / 1000} s` : describe(error);
+    return {
+      name,
+      tools: [],
+      warning: `MCP server "${name}" ${timedOut ? "did not start" : "failed to start"} (${why}${said ? `; it said: ${said}` : ""}); its tools are absent`,
+    };
   }
-  return { transport: spec.transport ?? "http", url: spec.url, headers: withEnvironment(spec.headers) };
+}
+
+/** How to reach a server, and (stdio) the last of what it wrote on stderr, for a failure's message. */
+async function transportFor(spec: McpServerSpec): Promise<{ transport: Transport; stderrTail: () => string }> {
+  if ("command" in spec) {
+    const { StdioClientTransport } = await import("@modelcontextprotocol/sdk/client/stdio.js");
+    // The server's own log lines would mix with the run's progress on stderr: they are kept, not
+    // shown, and only the last of them, which says why a server that failed to start did.
+    const env = withEnvironment(spec.env);
+    const transport = new StdioClientTransport({
+      command: spec.command,
+      args: spec.args,
+      cwd: spec.cwd,
+      stderr: "pipe",
+      ...(env ? { env: { PATH: process.env.PATH ?? "", ...env } } : {}),
+    });
+    let tail = "";
+    transport.stderr?.on("data", (chunk: Buffer) => (tail = (tail + chunk.toString("utf8")).slice(-STDERR_TAIL_CHARACTERS)));
+    return { transport, stderrTail: () => tail.replace(/\s+/g, " ").trim() };
+  }
+  const headers = withEnvironment(spec.headers);
+  const options = headers ? { requestInit: { headers } } : {};
+  if (spec.transport === "sse") {
+    const { SSEClientTransport } = await import("@modelcontextprotocol/sdk/client/sse.js");
+    return { transport: new SSEClientTransport(new URL(spec.url), options), stderrTail: () => "" };
+  }
+  const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js");
+  return { transport: new StreamableHTTPClientTransport(new URL(spec.url), options), stderrTail: () => "" };
+}
+
+/** How much of a stdio server's stderr a failure's message quotes. */
+const STDERR_TAIL_CHARACTERS = 300;
+
+/** The MCP SDK's "Request timed out" (code -32001), or withTimeout's own. */
+function isTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === -32001 || (error instanceof Error && /timed out|no answer within/i.test(error.message));
 }
 
 /**
@@ -147,9 +198,9 @@ export async function closeMcpClients(): Promise<void> {
   loaded.clear();
   await Promise.all(
     entries.map(async (entry) => {
-      // A client still starting is closed once it has started (or given up, within its timeout).
+      // A server still starting is stopped once it has started or given up (within its timeout).
       await entry.toolset.catch(() => undefined);
-      await entry.client?.close().catch(() => undefined);
+      await Promise.all(entry.closers.map((close) => close()));
     }),
   );
 }

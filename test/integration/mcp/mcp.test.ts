@@ -68,6 +68,28 @@ describe("MCP tools", () => {
     assert.ok((run.values.sources as { url: string }[]).some((source) => source.url === CITED));
   });
 
+  it("a server that never answers is named and left out after the timeout; the others' tools stay; closing does not wait on it", async () => {
+    // Listed first: the servers used to start one after another, all under one timeout.
+    const servers = { hung: { command: process.execPath, args: ["-e", "setInterval(() => {}, 1000)"] }, ...TIDES };
+    const toolset = await loadMcpTools(JSON.stringify(servers), [], 2_000);
+    assert.deepEqual(
+      toolset.tools.map((tool) => tool.name),
+      ["tide_table"],
+    );
+    assert.deepEqual(toolset.warnings, ['MCP server "hung" did not start (no answer within 2 s); its tools are absent']);
+    const closing = closeMcpClients();
+    const closedInTime = await Promise.race([closing.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref())]);
+    assert.ok(closedInTime, "closing waited on the server that never answered");
+  });
+
+  it("a server that exits at once is named with the last of what it wrote on stderr", async () => {
+    const servers = { dies: { command: process.execPath, args: ["-e", "console.error('boom: missing config'); process.exit(3)"] } };
+    const toolset = await loadMcpTools(JSON.stringify(servers), [], 5_000);
+    assert.deepEqual(toolset.tools, []);
+    assert.equal(toolset.warnings.length, 1);
+    assert.match(toolset.warnings[0], /^MCP server "dies" failed to start \(.*; it said: boom: missing config\); its tools are absent$/);
+  });
+
   it("a streamable HTTP server, given in Open Deep Research's mcp_config shape", async () => {
     const child: ChildProcess = spawn(process.execPath, [SERVER, "--http"], { stdio: ["ignore", "pipe", "inherit"] });
     try {
