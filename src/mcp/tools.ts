@@ -8,44 +8,57 @@ import { parseMcpServers, type McpServerSpec } from "./config.js";
 /** The tools of the configured MCP servers, and what went wrong loading them. */
 export type McpToolset = { tools: StructuredToolInterface[]; warnings: string[] };
 
-type Loaded = { closers: (() => Promise<void>)[]; toolset: Promise<McpToolset> };
+/** One configured server: its tools (none if it failed), the warning if it failed and when, how to stop it. */
+type ServerState = { name: string; tools: StructuredToolInterface[]; warning?: string; failedAt?: number; close: () => Promise<void> };
+
+/** The servers of one mcp_servers value, and the toolset they make now. */
+type Loaded = { servers: Record<string, McpServerSpec>; states: Promise<ServerState>[]; toolset: Promise<McpToolset> };
 
 /**
- * One connection per server per distinct mcp_servers value, for the life of the process:
- * servers start once, not per researcher turn. closeMcpClients stops them.
+ * The servers of each distinct mcp_servers value, for the life of the process: they start once,
+ * not per researcher turn; one that failed is started again on a turn at least MCP_RETRY_MS
+ * later (a long-lived server or `langgraph dev` would otherwise never get its tools back).
+ * closeMcpClients stops them.
  */
 const loaded = new Map<string, Loaded>();
+
+/** How long a server that failed to start is left before a researcher turn tries it again. */
+export const MCP_RETRY_MS = 60_000;
 
 /** The toolset of no servers: one object, so a caller can tell it is the same as last turn's. */
 const NO_MCP_TOOLS: Promise<McpToolset> = Promise.resolve(Object.freeze({ tools: [], warnings: [] }) as McpToolset);
 
 /**
- * The MCP tools for an mcp_servers value, loaded once. The servers start side by side; one
- * that fails to start, or does not list its tools within `timeoutMs`, is a warning naming it,
- * it is stopped, and its tools are absent; the run goes on with the rest. Tools named like one
- * of `reserved` (Fanout's own) are left out, with a warning.
+ * The MCP tools for an mcp_servers value. The servers start side by side; one that fails to
+ * start, or does not list its tools within `timeoutMs`, is a warning naming it, it is stopped,
+ * and its tools are absent; the run goes on with the rest. Tools named like one of `reserved`
+ * (Fanout's own) are left out, with a warning. The same toolset object is returned until a
+ * server is tried again.
  */
-export function loadMcpTools(raw: string, reserved: readonly string[], timeoutMs: number): Promise<McpToolset> {
+export async function loadMcpTools(raw: string, reserved: readonly string[], timeoutMs: number, now = Date.now()): Promise<McpToolset> {
   const key = raw.trim();
   if (!key) return NO_MCP_TOOLS;
   let entry = loaded.get(key);
   if (!entry) {
     const servers = parseMcpServers(key);
-    const fresh: Loaded = { closers: [], toolset: NO_MCP_TOOLS };
-    fresh.toolset = connect(servers, reserved, timeoutMs, (close) => fresh.closers.push(close));
-    entry = fresh;
+    const states = Object.entries(servers).map(([name, spec]) => startServer(name, spec, timeoutMs));
+    entry = { servers, states, toolset: toolsetOf(servers, states, reserved) };
     loaded.set(key, entry);
+    return entry.toolset;
   }
+  const states = await Promise.all(entry.states);
+  const retry = states.filter((state) => state.failedAt !== undefined && now - state.failedAt >= MCP_RETRY_MS);
+  if (retry.length === 0) return entry.toolset;
+  for (const state of retry) {
+    const index = states.indexOf(state);
+    entry.states[index] = startServer(state.name, entry.servers[state.name]!, timeoutMs);
+  }
+  entry.toolset = toolsetOf(entry.servers, entry.states, reserved);
   return entry.toolset;
 }
 
-async function connect(
-  servers: Record<string, McpServerSpec>,
-  reserved: readonly string[],
-  timeoutMs: number,
-  keep: (close: () => Promise<void>) => void,
-): Promise<McpToolset> {
-  const started = await Promise.all(Object.entries(servers).map(([name, spec]) => startServer(name, spec, timeoutMs, keep)));
+async function toolsetOf(servers: Record<string, McpServerSpec>, starting: Promise<ServerState>[], reserved: readonly string[]): Promise<McpToolset> {
+  const started = await Promise.all(starting);
   const warnings = started.flatMap((server) => (server.warning ? [server.warning] : []));
   const tools: StructuredToolInterface[] = [];
   for (const { name, tools: listed } of started) {
@@ -67,35 +80,26 @@ async function connect(
  * not answer within `timeoutMs` is stopped then (a stdio server's process is ended), so neither a
  * run nor the process's exit waits on it.
  */
-async function startServer(
-  name: string,
-  spec: McpServerSpec,
-  timeoutMs: number,
-  keep: (close: () => Promise<void>) => void,
-): Promise<{ name: string; tools: StructuredToolInterface[]; warning?: string }> {
+async function startServer(name: string, spec: McpServerSpec, timeoutMs: number): Promise<ServerState> {
   // The MCP SDK and the adapter are large: load them only when a server is configured.
   const [{ Client }, { loadMcpTools: toolsOfClient }] = await Promise.all([import("@modelcontextprotocol/sdk/client/index.js"), import("@langchain/mcp-adapters")]);
   const { transport, stderrTail } = await transportFor(spec);
   const client = new Client({ name: "fanout", version: "1" });
   const close = () => client.close().catch(() => undefined);
-  keep(close);
   try {
     await client.connect(transport, { timeout: timeoutMs });
     const tools = await withTimeout(
       toolsOfClient(name, client, { throwOnLoadError: true, prefixToolNameWithServerName: false, useStandardContentBlocks: false }),
       timeoutMs,
     );
-    return { name, tools };
+    return { name, tools, close };
   } catch (error) {
     await close();
     const said = stderrTail();
     const timedOut = isTimeout(error);
     const why = timedOut ? `no answer within ${timeoutMs / 1000} s` : describe(error);
-    return {
-      name,
-      tools: [],
-      warning: `MCP server "${name}" ${timedOut ? "did not start" : "failed to start"} (${why}${said ? `; it said: ${said}` : ""}); its tools are absent`,
-    };
+    const warning = `MCP server "${name}" ${timedOut ? "did not start" : "failed to start"} (${why}${said ? `; it said: ${said}` : ""}); its tools are absent`;
+    return { name, tools: [], warning, failedAt: Date.now(), close };
   }
 }
 
@@ -196,11 +200,6 @@ function describe(error: unknown): string {
 export async function closeMcpClients(): Promise<void> {
   const entries = [...loaded.values()];
   loaded.clear();
-  await Promise.all(
-    entries.map(async (entry) => {
-      // A server still starting is stopped once it has started or given up (within its timeout).
-      await entry.toolset.catch(() => undefined);
-      await Promise.all(entry.closers.map((close) => close()));
-    }),
-  );
+  // A server still starting is stopped once it has started or given up (within its timeout).
+  await Promise.all(entries.flatMap((entry) => entry.states.map((state) => state.then((started) => started.close()))));
 }

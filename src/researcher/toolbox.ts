@@ -15,8 +15,18 @@ import { createFetchUrlTool } from "../web/fetchTool.js";
  */
 export type Toolbox = { toolsFor(configuration: Configuration, config?: LangGraphRunnableConfig): Promise<StructuredToolInterface[]> };
 
-/** Toolsets whose warnings were already said, so each is said once, not every turn. */
-const warned = new WeakSet<McpToolset>();
+/** The threads each toolset's warnings were said to: once per run's thread, not every turn. */
+const warned = new WeakMap<McpToolset, Set<string>>();
+
+/** True the first time a thread asks for this toolset. */
+function firstAskIn(mcp: McpToolset, config: LangGraphRunnableConfig): boolean {
+  const thread = String(config.configurable?.thread_id ?? "");
+  let threads = warned.get(mcp);
+  if (!threads) warned.set(mcp, (threads = new Set()));
+  if (threads.has(thread)) return false;
+  threads.add(thread);
+  return true;
+}
 
 /**
  * Extra tools (a test's own) are passed in when the graph is built; the
@@ -44,8 +54,7 @@ export function createToolbox(extraTools: StructuredToolInterface[] = []): Toolb
         ours.map((tool) => tool.name),
         configuration.tool_timeout_seconds * 1000,
       );
-      if (config && !warned.has(mcp)) {
-        warned.add(mcp);
+      if (config && mcp.warnings.length > 0 && firstAskIn(mcp, config)) {
         for (const warning of mcp.warnings) emitProgress(config, { type: "step_degraded", step: "researcher", detail: warning });
       }
       let byToolset = joined.get(ours);

@@ -8,11 +8,14 @@ import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { preflight } from "../../../src/cli/run.js";
 import { ConfigurationError } from "../../../src/config.js";
 import { parseMcpServers } from "../../../src/mcp/config.js";
-import { closeMcpClients, loadMcpTools, withEnvironment } from "../../../src/mcp/tools.js";
+import { MCP_RETRY_MS, closeMcpClients, loadMcpTools, withEnvironment } from "../../../src/mcp/tools.js";
 import type { ParsedRequest, StandIn } from "../../standin/types.js";
 import { listedSources, runGraph, useStandIn } from "../../support/harness.js";
 
@@ -88,6 +91,33 @@ describe("MCP tools", () => {
     assert.deepEqual(toolset.tools, []);
     assert.equal(toolset.warnings.length, 1);
     assert.match(toolset.warnings[0], /^MCP server "dies" failed to start \(.*; it said: boom: missing config\); its tools are absent$/);
+  });
+
+  it("a server that failed is tried again on a turn MCP_RETRY_MS later, and its tools join then", async () => {
+    const flag = path.join(mkdtempSync(path.join(tmpdir(), "fanout-mcp-retry-")), "ready");
+    const script = `require("fs").existsSync(${JSON.stringify(flag)}) ? import(${JSON.stringify(pathToFileURL(SERVER).href)}) : process.exit(1)`;
+    const servers = JSON.stringify({ tides: { command: process.execPath, args: ["-e", script] } });
+    const first = await loadMcpTools(servers, [], 5_000);
+    assert.deepEqual(first.tools, []);
+    assert.match(first.warnings[0] ?? "", /MCP server "tides" failed to start/);
+    writeFileSync(flag, "");
+    assert.equal(await loadMcpTools(servers, [], 5_000), first, "within MCP_RETRY_MS the same toolset");
+    const later = await loadMcpTools(servers, [], 5_000, Date.now() + MCP_RETRY_MS);
+    assert.deepEqual(
+      later.tools.map((tool) => tool.name),
+      ["tide_table"],
+    );
+    assert.deepEqual(later.warnings, []);
+  });
+
+  it("each run's thread is told of a server that failed, not only the first", async () => {
+    const servers = JSON.stringify({ broken: { command: "/nonexistent/mcp-server", args: [] } });
+    const told = async () => {
+      const run = await runGraph(QUESTION, { mcp_servers: servers });
+      return run.custom.filter((event) => /MCP server "broken" failed to start/.test((event as { detail?: string }).detail ?? "")).length;
+    };
+    assert.equal(await told(), 1);
+    assert.equal(await told(), 1, "a second run in the same process is told too");
   });
 
   it("a streamable HTTP server, given in Open Deep Research's mcp_config shape", async () => {
