@@ -12,11 +12,14 @@ const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"'
 export function cleanTitle(raw: string): string {
   const text = raw
     .replace(/\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)/g, " ") // a linked badge: [![alt](img)](link)
+    .replace(/\[!\[[^\]]*\]\[[^\]]*\]\]\[[^\]]*\]/g, " ") // the same by reference: [![alt][img]][link]
     .replace(/!\[[^\]]*\]\([^)]*\)/g, " ") // an image
+    .replace(/!\[[^\]]*\]\[[^\]]*\]/g, " ") // an image by reference
     .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1") // a link keeps its words
     .replace(/<[^>]*>/g, " ") // HTML tags
     .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => decodeEntity(name) ?? whole)
-    .replace(/(\*\*|__|`)/g, "")
+    // Emphasis marks; a double underscore inside a word (a scoped package's folder name) is not one.
+    .replace(/\*\*|`|(?<![\w@])__|__(?!\w)/g, "")
     .replace(/^\s*#+\s*/, "")
     .replace(/\s+/g, " ")
     .trim();

@@ -17,3 +17,10 @@ test("a very long title is cut and marked", () => {
   assert.ok(title.length <= 200);
   assert.ok(title.endsWith("…"));
 });
+
+test("reference-style badges go too, and a double underscore inside a name is kept", () => {
+  assert.equal(cleanTitle("call-bound <sup>[![Version Badge][npm-version-svg]][package-url]</sup>"), "call-bound");
+  assert.equal(cleanTitle("qs [![Build][ci-svg]][ci-url] ![Downloads][dl-svg]"), "qs");
+  assert.equal(cleanTitle("@langchain__langgraph"), "@langchain__langgraph");
+  assert.equal(cleanTitle("__Bold__ words and **strong** ones"), "Bold words and strong ones");
+});
