@@ -46,15 +46,18 @@ export async function loadMcpTools(raw: string, reserved: readonly string[], tim
     loaded.set(key, entry);
     return entry.toolset;
   }
-  const states = await Promise.all(entry.states);
-  const retry = states.filter((state) => state.failedAt !== undefined && now - state.failedAt >= MCP_RETRY_MS);
-  if (retry.length === 0) return entry.toolset;
-  for (const state of retry) {
-    const index = states.indexOf(state);
-    entry.states[index] = startServer(state.name, entry.servers[state.name]!, timeoutMs);
-  }
-  entry.toolset = toolsetOf(entry.servers, entry.states, reserved);
-  return entry.toolset;
+  const current = entry;
+  const asked = [...current.states];
+  const states = await Promise.all(asked);
+  let retried = false;
+  states.forEach((state, index) => {
+    // Only if no other turn has started it again meanwhile: one process per server.
+    if (state.failedAt === undefined || now - state.failedAt < MCP_RETRY_MS || current.states[index] !== asked[index]) return;
+    current.states[index] = startServer(state.name, current.servers[state.name]!, timeoutMs);
+    retried = true;
+  });
+  if (retried) current.toolset = toolsetOf(current.servers, current.states, reserved);
+  return current.toolset;
 }
 
 async function toolsetOf(servers: Record<string, McpServerSpec>, starting: Promise<ServerState>[], reserved: readonly string[]): Promise<McpToolset> {

@@ -8,7 +8,7 @@ import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -94,15 +94,23 @@ describe("MCP tools", () => {
   });
 
   it("a server that failed is tried again on a turn MCP_RETRY_MS later, and its tools join then", async () => {
-    const flag = path.join(mkdtempSync(path.join(tmpdir(), "fanout-mcp-retry-")), "ready");
-    const script = `require("fs").existsSync(${JSON.stringify(flag)}) ? import(${JSON.stringify(pathToFileURL(SERVER).href)}) : process.exit(1)`;
+    const folder = mkdtempSync(path.join(tmpdir(), "fanout-mcp-retry-"));
+    const flag = path.join(folder, "ready");
+    const starts = path.join(folder, "starts");
+    const script = `const fs = require("fs"); fs.appendFileSync(${JSON.stringify(starts)}, "x"); fs.existsSync(${JSON.stringify(flag)}) ? import(${JSON.stringify(pathToFileURL(SERVER).href)}) : process.exit(1)`;
     const servers = JSON.stringify({ tides: { command: process.execPath, args: ["-e", script] } });
     const first = await loadMcpTools(servers, [], 5_000);
     assert.deepEqual(first.tools, []);
     assert.match(first.warnings[0] ?? "", /MCP server "tides" failed to start/);
     writeFileSync(flag, "");
     assert.equal(await loadMcpTools(servers, [], 5_000), first, "within MCP_RETRY_MS the same toolset");
-    const later = await loadMcpTools(servers, [], 5_000, Date.now() + MCP_RETRY_MS);
+    // Two turns at once after the wait start the server once between them.
+    const [later, alongside] = await Promise.all([
+      loadMcpTools(servers, [], 5_000, Date.now() + MCP_RETRY_MS),
+      loadMcpTools(servers, [], 5_000, Date.now() + MCP_RETRY_MS),
+    ]);
+    assert.equal(alongside, later);
+    assert.equal(readFileSync(starts, "utf8"), "xx", "started once at first, once again");
     assert.deepEqual(
       later.tools.map((tool) => tool.name),
       ["tide_table"],
