@@ -254,20 +254,21 @@ function isConfigurationKey(key: string): key is ConfigurationKey {
 }
 
 /** Validates raw settings (strings or typed values) and names the first bad key. */
-export function parseConfiguration(raw: Record<string, unknown>, source = "configuration"): Configuration {
+export function parseConfiguration(raw: Record<string, unknown>, source: string | ((key: string) => string) = "configuration"): Configuration {
+  const sourceOf = typeof source === "string" ? () => source : source;
   for (const key of Object.keys(raw)) {
     if (!isConfigurationKey(key)) {
       const shownKey = looksSecret(key) ? "(hidden: it looks like a secret)" : `"${key}"`;
       const typo = likelyTypoOf(key);
       const hint = typo ? `did you mean "${typo}"? ` : "";
-      throw new ConfigurationError(`unknown ${source} key ${shownKey}; ${hint}known keys: ${CONFIGURATION_KEYS.join(", ")}`);
+      throw new ConfigurationError(`unknown ${sourceOf(key)} key ${shownKey}; ${hint}known keys: ${CONFIGURATION_KEYS.join(", ")}`);
     }
   }
   const result = ConfigurationSchema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const key = String(issue.path[0]) as ConfigurationKey;
-  throw new ConfigurationError(`bad value ${shownValue(raw[key])} for "${key}" (${source}): expected ${describeAccepted(key)}`);
+  throw new ConfigurationError(`bad value ${shownValue(raw[key])} for "${key}" (${sourceOf(key)}): expected ${describeAccepted(key)}`);
 }
 
 /**
@@ -335,20 +336,27 @@ export function readConfiguration(config?: RunnableConfig & { context?: unknown 
   // Studio may send settings as the graph's context instead of configurable.
   const context = (config?.context && typeof config.context === "object" ? config.context : {}) as Record<string, unknown>;
   const fromRun: Record<string, unknown> = {};
-  for (const source of [context, configurable]) {
+  /** Where each of the run's settings came from, for an error's message; the rest are FANOUT_* variables. */
+  const origins: Record<string, string> = {};
+  for (const [origin, source] of [
+    ["context", context],
+    ["configurable", configurable],
+  ] as const) {
     for (const key in source) {
       const value = source[key];
       if (value === undefined) continue;
-      if (isConfigurationKey(key) || isLikelyTypo(key)) fromRun[key] = value; // a typo fails below, naming the key
-      // Anything else is the platform's own: thread_id, checkpoint_ns, and the dev
-      // server's request headers (user-agent, host, x-…), none of which are ours to judge.
+      // Anything but a setting or a likely typo of one is the platform's own: thread_id, checkpoint_ns,
+      // and the dev server's request headers (user-agent, host, x-…), none of which are ours to judge.
+      if (!isConfigurationKey(key) && !isLikelyTypo(key)) continue;
+      fromRun[key] = value; // a typo fails below, naming the key
+      origins[key] = origin;
     }
   }
   const key = cacheKey({ ...knownEnvSettings(), ...fromRun });
   const cached = key === undefined ? undefined : parsedBySettings.get(key);
   if (cached) return cached;
   // Only a miss scans the whole environment, which also rejects unknown FANOUT_ variables.
-  const configuration = parseConfiguration({ ...configurationFromEnv(), ...fromRun }, "configurable");
+  const configuration = parseConfiguration({ ...configurationFromEnv(), ...fromRun }, (key) => origins[key] ?? "environment");
   if (key !== undefined) {
     if (parsedBySettings.size >= CACHE_LIMIT) parsedBySettings.clear();
     parsedBySettings.set(key, configuration);

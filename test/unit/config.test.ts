@@ -95,3 +95,17 @@ test("model_timeout_seconds limits one model request: 300 s by default, which is
   assert.throws(() => parseConfiguration({ model_timeout_seconds: "301" }), /model_timeout_seconds.*a number above 0, at most 300/);
   assert.throws(() => parseConfiguration({ model_timeout_seconds: "0" }), /model_timeout_seconds/);
 });
+
+test("a bad run setting is said to come from where it was given: context, configurable, or a FANOUT_ variable", () => {
+  assert.throws(() => readConfiguration({ context: { max_search_results: 99 } }), /bad value 99 for "max_search_results" \(context\)/);
+  assert.throws(() => readConfiguration({ configurable: { max_search_results: 99 } }), /bad value 99 for "max_search_results" \(configurable\)/);
+  assert.throws(() => readConfiguration({ context: { max_search_result: 3 } }), /unknown context key "max_search_result"; did you mean/);
+  const saved = process.env.FANOUT_MAX_SEARCH_RESULTS;
+  process.env.FANOUT_MAX_SEARCH_RESULTS = "99";
+  try {
+    assert.throws(() => readConfiguration({ configurable: { thread_id: "t" } }), /bad value "99" for FANOUT_MAX_SEARCH_RESULTS: expected a whole number/);
+  } finally {
+    if (saved === undefined) delete process.env.FANOUT_MAX_SEARCH_RESULTS;
+    else process.env.FANOUT_MAX_SEARCH_RESULTS = saved;
+  }
+});
