@@ -196,7 +196,7 @@ function isSearchApi(value: string): boolean {
 
 /** Accepted values that the JSON schema cannot put in words. */
 const ACCEPTED_IN_WORDS: Partial<Record<ConfigurationKey, string>> = {
-  search_api: "tavily, searxng, local or none, or a list tried in order, e.g. tavily,searxng",
+  search_api: "tavily, searxng, local or none, or a list of distinct providers tried in order, e.g. tavily,searxng (none only on its own)",
   mcp_servers: 'JSON: {"name": {"command", "args"} or {"url"}}',
   embedding_model: "empty, or a model as provider:model",
 };

@@ -54,7 +54,7 @@ test("a bad FANOUT_ value names the environment variable, not --set", () => {
   );
   assert.throws(
     () => configurationFromEnv({ FANOUT_SEARCH_API: "bing" }),
-    /^ConfigurationError: bad value "bing" for FANOUT_SEARCH_API: expected tavily, searxng, local or none, or a list tried in order, e.g. tavily,searxng$/,
+    /^ConfigurationError: bad value "bing" for FANOUT_SEARCH_API: expected tavily, searxng, local or none, or a list of distinct providers tried in order, e.g. tavily,searxng \(none only on its own\)$/,
   );
   assert.throws(
     () => configurationFromEnv({ FANOUT_RESEARCH_MODEL: "sk-abcdefghijklmnopqrstuvwxyz" }),
@@ -107,5 +107,11 @@ test("a bad run setting is said to come from where it was given: context, config
   } finally {
     if (saved === undefined) delete process.env.FANOUT_MAX_SEARCH_RESULTS;
     else process.env.FANOUT_MAX_SEARCH_RESULTS = saved;
+  }
+});
+
+test("search_api's message says why a list is refused: a provider twice, or none among others", () => {
+  for (const bad of ["local,none", "local,local"]) {
+    assert.throws(() => parseConfiguration({ search_api: bad }), /distinct providers .*\(none only on its own\)/, bad);
   }
 });
