@@ -336,12 +336,7 @@ export function readConfiguration(config?: RunnableConfig & { context?: unknown 
   // Studio may send settings as the graph's context instead of configurable.
   const context = (config?.context && typeof config.context === "object" ? config.context : {}) as Record<string, unknown>;
   const fromRun: Record<string, unknown> = {};
-  /** Where each of the run's settings came from, for an error's message; the rest are FANOUT_* variables. */
-  const origins: Record<string, string> = {};
-  for (const [origin, source] of [
-    ["context", context],
-    ["configurable", configurable],
-  ] as const) {
+  for (const source of [context, configurable]) {
     for (const key in source) {
       const value = source[key];
       if (value === undefined) continue;
@@ -349,14 +344,15 @@ export function readConfiguration(config?: RunnableConfig & { context?: unknown 
       // and the dev server's request headers (user-agent, host, x-…), none of which are ours to judge.
       if (!isConfigurationKey(key) && !isLikelyTypo(key)) continue;
       fromRun[key] = value; // a typo fails below, naming the key
-      origins[key] = origin;
     }
   }
   const key = cacheKey({ ...knownEnvSettings(), ...fromRun });
   const cached = key === undefined ? undefined : parsedBySettings.get(key);
   if (cached) return cached;
   // Only a miss scans the whole environment, which also rejects unknown FANOUT_ variables.
-  const configuration = parseConfiguration({ ...configurationFromEnv(), ...fromRun }, (key) => origins[key] ?? "environment");
+  const configuration = parseConfiguration({ ...configurationFromEnv(), ...fromRun }, (key) =>
+    configurable[key] !== undefined ? "configurable" : context[key] !== undefined ? "context" : "environment",
+  );
   if (key !== undefined) {
     if (parsedBySettings.size >= CACHE_LIMIT) parsedBySettings.clear();
     parsedBySettings.set(key, configuration);
