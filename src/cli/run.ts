@@ -183,6 +183,9 @@ async function execute(
     if (indexed) progress.note(indexed);
   } catch (error) {
     if (isGraphDrained(error) || abort.signal.aborted || control.drainRequested) return interrupted(thread, stopRendering);
+    // Sibling units' calls may still be in flight or waiting to retry; their results can no longer be
+    // saved, so they stop now instead of calling on (and logging) after the failure is reported.
+    abort.abort(error);
     const failed = new RunFailed(threadId, run.leaseLost.aborted ? run.leaseLost.reason : error);
     if (args.json) writeResult(io, { thread_id: threadId, status: "failed", reason: failed.message, resume: resumeCommand(threadId), usage: run.usage.totals() });
     throw failed;
