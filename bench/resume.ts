@@ -16,7 +16,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { StandIn } from "../test/standin/server.js";
 import { runCli, startCli, type CliResult } from "../test/support/cli.js";
 import { CORPUS, useStandIn } from "../test/support/harness.js";
-import { cliStores, ensureBuilt, RESEARCH, type CliStore } from "./support/cli.js";
+import { cliStores, CODE_CACHE, ensureBuilt, RESEARCH, type CliStore } from "./support/cli.js";
 import { dropSchema } from "./support/postgres.js";
 import { idleMs } from "./support/requests.js";
 import { median, spread, table } from "./support/stats.js";
@@ -32,13 +32,26 @@ const LARGE_CORPUS_PAGES = 300;
 const NAIVE_FIRST_CALL = fileURLToPath(new URL("./support/naive-first-call.mjs", import.meta.url));
 
 type Samples = Record<
-  "version" | "freshStartup" | "largeCorpusStartup" | "freshIdle" | "freshTail" | "fresh" | "resume" | "resumeStartup" | "show" | "bareVersion" | "naiveStartup" | "load",
+  | "version"
+  | "coldStartup"
+  | "freshStartup"
+  | "largeCorpusStartup"
+  | "freshIdle"
+  | "freshTail"
+  | "fresh"
+  | "resume"
+  | "resumeStartup"
+  | "show"
+  | "bareVersion"
+  | "naiveStartup"
+  | "load",
   number[]
 > & { freshCalls: number; resumeCalls: number };
 
 function emptySamples(): Samples {
   return {
     version: [],
+    coldStartup: [],
     freshStartup: [],
     largeCorpusStartup: [],
     freshIdle: [],
@@ -112,6 +125,16 @@ async function baselines(standin: StandIn, samples: Samples): Promise<void> {
   samples.naiveStartup.push(first.time - started);
 }
 
+/** A new run with no code cache, as the first run after `npm run build`: only its start → first model call is kept. */
+async function coldRun(standin: StandIn, store: CliStore, samples: Samples): Promise<void> {
+  rmSync(CODE_CACHE, { force: true });
+  standin.reset();
+  standin.configure({ behaviour: undefined });
+  const run = await timedCli(standin, ["--thread", `bench-cold-${Date.now()}`, QUESTION, ...RESEARCH], store);
+  check(run.result, "a run without a code cache");
+  samples.coldStartup.push(run.firstCallMs);
+}
+
 async function freshRun(standin: StandIn, store: CliStore, samples: Samples): Promise<void> {
   standin.reset();
   standin.configure({ behaviour: undefined });
@@ -176,6 +199,7 @@ async function measure(standin: StandIn, store: CliStore, repeats: number, large
   for (let r = 0; r < repeats; r += 1) {
     samples.version.push(await version(store));
     await baselines(standin, samples);
+    await coldRun(standin, store, samples); // leaves the code cache a research run writes, which the runs below use
     await freshRun(standin, store, samples);
     await largeCorpusRun(standin, store, largeCorpus, samples);
     await killAndResume(standin, store, samples);
@@ -200,6 +224,7 @@ function rows(results: Samples[]): string[][] {
     ],
     [`new run, ${UNITS} units: process start → exit`, ...results.map((s) => `${spread(s.fresh)}, ${s.freshCalls} calls`)],
     ["… of which: process start → first model call", ...cell((s) => s.freshStartup)],
+    ["… same, first run after a build (no code cache yet): process start → first model call", ...cell((s) => s.coldStartup)],
     [`… same, over ${LARGE_CORPUS_PAGES} HTML pages: process start → first model call`, ...cell((s) => s.largeCorpusStartup)],
     ["… baseline: a plain script's start → first model call (bench/support/naive-first-call.mjs)", ...cell((s) => s.naiveStartup)],
     [
@@ -236,7 +261,8 @@ export async function run(options: BenchOptions = DEFAULT_OPTIONS): Promise<stri
       `Resume: a run is SIGKILLed once 2 of its ${UNITS} units have been saved (the other 2 are held open by the stand-in), then \`fanout --thread ID\` runs it to the end.`,
       `A new run's critical path is 7 model calls (${(floor / 1000).toFixed(1)} s of model time); a resume's is 5 (2 units in parallel, then supervisor and report): ${((5 * LATENCY_MS) / 1000).toFixed(1)} s.`,
       `Times are the median (min–max) of ${repeats} run${repeats === 1 ? "" : "s"}, wall clock from spawn to exit; the CLI checkpoints with durability \`sync\`. ${note}`,
-      "The CLI is the esbuild bundle in dist/cli/ (npm run build). Each repetition also times the baselines, right beside the CLI: a bare `node -e` that prints a version,",
+      "The CLI is the esbuild bundle dist/cli/main.cjs (npm run build), compiled with the V8 code cache that bin/fanout.js keeps beside it; the first run after a build has none yet",
+      "and writes it (its row below). Each repetition also times the baselines, right beside the CLI: a bare `node -e` that prints a version,",
       "and a plain script that loads the OpenAI client from node_modules and makes one call. Before the first call the CLI only checks the local corpus folder (names and sizes);",
       `its files are read by the first search, so a corpus of ${LARGE_CORPUS_PAGES} HTML pages does not delay the first call.`,
       "",

@@ -3,6 +3,7 @@ import type { FailedAttemptHandler } from "@langchain/core/utils/async_caller";
 import type { BaseCache } from "@langchain/core/caches";
 import type { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import { ConfigurationError } from "./config.js";
+import { importPackage } from "./util/packageImport.js";
 
 /** Where a provider's models are called, read from its usual environment variables. */
 export type Endpoint = {
@@ -246,7 +247,7 @@ export async function loadProviderPackages(providers: Iterable<string>): Promise
     const pkg = PROVIDERS[name]?.package;
     if (!pkg || loaded.has(pkg)) continue;
     try {
-      loaded.set(pkg, (await import(pkg)) as ProviderModule);
+      loaded.set(pkg, (await importPackage(pkg)) as ProviderModule);
     } catch (error) {
       const missing = (error as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && String((error as Error).message).includes(pkg);
       if (!missing) throw error;

@@ -9,7 +9,9 @@ import { reachablePostgres, redact } from "./postgres.js";
 /** Settings every CLI bench run uses: the fixture corpus, no clarifying question. */
 export const RESEARCH = ["--set", "search_api=local", "--set", `local_corpus_path=${CORPUS}`, "--set", "allow_clarification=false"];
 
-const COMPILED = path.join(ROOT, "dist", "cli", "main.js");
+const COMPILED = path.join(ROOT, "dist", "cli", "main.cjs");
+/** The V8 code cache bin/fanout.js keeps beside the bundle (written by the first run after a build). */
+export const CODE_CACHE = `${COMPILED}.cache`;
 
 function newestMtime(folder: string): number {
   let newest = 0;

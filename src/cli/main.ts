@@ -8,6 +8,15 @@ import { EXIT, processIo, type CliIo } from "./io.js";
 import { checkReportPath } from "./reportFile.js";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 
+export { setPackageImporter } from "../util/packageImport.js";
+
+let lastCommand: CliArgs["command"] | undefined;
+
+/** The command the last main() call parsed (bin/fanout.js keeps the code cache a research run compiled). */
+export function ranCommand(): CliArgs["command"] | undefined {
+  return lastCommand;
+}
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string };
   return pkg.version;
@@ -18,6 +27,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   let args: CliArgs;
   try {
     args = parseCliArgs(argv);
+    lastCommand = args.command;
     if (args.command === "help") {
       io.stdout.write(HELP);
       return EXIT.ok;

@@ -21,7 +21,13 @@ export function stores(): Store[] {
 
 export type CliResult = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
 
-export type CliOptions = { env?: Record<string, string | undefined>; input?: string; cwd?: string };
+export type CliOptions = {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  cwd?: string;
+  /** Another copy of bin/fanout.js (an install of the CLI in a temp folder); the checkout's by default. */
+  bin?: string;
+};
 
 /** Starts the real CLI (compiled, as `npx fanout` runs it) as a child process. */
 export function startCli(
@@ -34,7 +40,7 @@ export function startCli(
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [options.bin ?? BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   const waiters: { predicate: (line: string) => boolean; resolve: (line: string) => void }[] = [];

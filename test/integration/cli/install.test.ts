@@ -56,12 +56,17 @@ describe("the fanout command outside the checkout", () => {
     for (const url of cited) assert.ok(decodeURIComponent(new URL(url).pathname).startsWith(path.join(elsewhere, "corpus")), url);
   });
 
-  test("the package's files hold the command, the compiled code, package.json and every prompt", async () => {
+  test("the package's files hold the command, the compiled code and bundle, package.json and every prompt, and no code cache", async () => {
     const { stdout } = await npm(["pack", "--dry-run", "--json"], ROOT);
     const packed = new Set((JSON.parse(stdout) as { files: { path: string }[] }[])[0].files.map((file) => file.path));
     const prompts = readdirSync(path.join(ROOT, "prompts")).map((name) => `prompts/${name}`);
-    for (const needed of ["package.json", pkg.bin.fanout, "dist/src/cli/main.js", "dist/graphs/deep_researcher.js", ...prompts]) {
+    for (const needed of ["package.json", pkg.bin.fanout, "dist/cli/main.cjs", "dist/src/cli/main.js", "dist/graphs/deep_researcher.js", ...prompts]) {
       assert.ok(packed.has(needed.replace(/^\.\//, "")), `${needed} is in the package`);
     }
+    // A cache made on this machine is for its build of the bundle; an install writes its own.
+    assert.deepEqual(
+      [...packed].filter((file) => file.endsWith(".cache")),
+      [],
+    );
   });
 });
