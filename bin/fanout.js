@@ -3,7 +3,7 @@
 // dist/cli/main.cjs is the CLI bundled into one script by scripts/bundle.mjs (npm run build). It is
 // compiled here with a V8 code cache kept beside it, so a run does not parse and compile the same
 // megabytes of JavaScript again each time it starts (Node 20 caches no module code of its own).
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +16,12 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   process.stdout.write(`${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version}\n`);
 } else {
   const { setMaxListeners } = await import("node:events");
-  const bundle = loadScript(fileURLToPath(new URL("../dist/cli/main.cjs", import.meta.url)));
+  const script = fileURLToPath(new URL("../dist/cli/main.cjs", import.meta.url));
+  if (!existsSync(script)) {
+    process.stderr.write(`fanout: ${script} is missing; build the CLI with: npm run build\n`);
+    process.exit(2);
+  }
+  const bundle = loadScript(script);
   const cli = bundle.exports;
   // A script compiled by vm has no loader for import(): provider packages named at run time come through this module's.
   cli.setPackageImporter((name) => import(name));

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -194,4 +194,12 @@ test("the bundled CLI loads a provider package named at run time, and names one 
   const missing = await runCli(["How does tidal power generate electricity?", ...RESEARCH, "--set", "research_model=bedrock:anthropic.claude-v2"], { env });
   assert.equal(missing.code, 2, missing.stderr);
   assert.match(missing.stderr, /bedrock models need the package @langchain\/aws, which is not installed/);
+});
+
+test("an install whose bundle was never built says how to build it", async () => {
+  const { bin } = install();
+  rmSync(path.join(path.dirname(bin), "..", "dist", "cli", "main.cjs"));
+  const result = await runCli(["How does tidal power generate electricity?"], { bin, env: embeddedEnv() });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /^fanout: \S+main\.cjs is missing; build the CLI with: npm run build\n$/);
 });
