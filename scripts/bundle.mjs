@@ -3,7 +3,8 @@
 // module, can be compiled with a V8 code cache on Node 20 (bin/fanout.js keeps one). Lazy imports
 // stay lazy: esbuild evaluates an `await import()`ed module only when that import runs.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -32,17 +33,34 @@ const zodEnglishOnly = {
 
 // Removing the folder also removes the code cache of the previous bundle.
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: [`${root}src/cli/main.ts`],
-  outfile: `${outdir}/main.cjs`,
-  bundle: true,
-  format: "cjs",
-  platform: "node",
-  target: "node20",
-  // A native addon, found at run time by its own package; pg's optional native driver is never used.
-  external: ["better-sqlite3", "pg-native"],
-  define: { "import.meta.url": IMPORT_META_URL },
-  banner: { js: `const ${IMPORT_META_URL} = require("node:url").pathToFileURL(__filename).href;` },
-  plugins: process.env.BUNDLE_ALL_LOCALES ? [] : [zodEnglishOnly],
-  logLevel: "warning",
-});
+mkdirSync(outdir, { recursive: true });
+const common = { bundle: true, format: "cjs", platform: "node", target: "node20", logLevel: "warning", write: false };
+
+const [bundle] = (
+  await build({
+    ...common,
+    entryPoints: [`${root}src/cli/main.ts`],
+    outfile: `${outdir}/main.cjs`,
+    // A native addon, found at run time by its own package; pg's optional native driver is never used.
+    external: ["better-sqlite3", "pg-native"],
+    define: { "import.meta.url": IMPORT_META_URL },
+    banner: { js: `const ${IMPORT_META_URL} = require("node:url").pathToFileURL(__filename).href;` },
+    plugins: process.env.BUNDLE_ALL_LOCALES ? [] : [zodEnglishOnly],
+  })
+).outputFiles;
+/**
+ * esbuild escapes non-ASCII characters in strings but leaves them in comments and regular
+ * expressions. One left anywhere makes V8 hold the whole 10 MB script as a two-byte string, which
+ * costs ~40 ms to decode at every start; as \u escapes they mean the same in all three places (and
+ * in identifiers), so the script is ASCII and bin/fanout.js reads it as such.
+ */
+const asciiOnly = (text) => text.replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+const text = asciiOnly(bundle.text);
+// The first line names this build by its content: bin/fanout.js keys the code cache by it, since V8
+// itself only checks that cached code was made for a source of the same length.
+writeFileSync(bundle.path, `// fanout-build ${createHash("sha256").update(text).digest("hex").slice(0, 32)}\n${text}`);
+
+// The argument parser alone, so `fanout --help` is answered without reading the whole bundle.
+const [front] = (await build({ ...common, entryPoints: [`${root}src/cli/front.ts`], outfile: `${outdir}/front.cjs` })).outputFiles;
+writeFileSync(front.path, front.contents);

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,23 +41,29 @@ const RECORD_INITS = `
  * The CLI installed in a temp folder of its own: bin/fanout.js and the bundle copied, the rest
  * linked, so a test sees the code cache that this install writes and no other test's.
  */
-function install({ recordInits = false } = {}): { bin: string; cache: string } {
+function install({ recordInits = false } = {}): { root: string; bin: string; cache: string; userCache: string } {
   const root = mkdtempSync(path.join(tmpdir(), "fanout-install-"));
   mkdirSync(path.join(root, "bin"));
   mkdirSync(path.join(root, "dist", "cli"), { recursive: true });
   copyFileSync(path.join(ROOT, "bin", "fanout.js"), path.join(root, "bin", "fanout.js"));
   copyFileSync(path.join(ROOT, "package.json"), path.join(root, "package.json"));
   for (const linked of ["node_modules", "prompts"]) symlinkSync(path.join(ROOT, linked), path.join(root, linked));
+  copyFileSync(path.join(ROOT, "dist", "cli", "front.cjs"), path.join(root, "dist", "cli", "front.cjs"));
   const bundle = path.join(root, "dist", "cli", "main.cjs");
-  let source = readFileSync(BUNDLE, "utf8");
+  let source = readFileSync(BUNDLE, "latin1");
   if (recordInits) {
     const helpersEnd = /^var __toCommonJS = .*$/m.exec(source);
     assert.ok(helpersEnd, "the bundle defines esbuild's module helpers");
     const at = helpersEnd.index + helpersEnd[0].length;
     source = source.slice(0, at) + RECORD_INITS + source.slice(at);
   }
-  writeFileSync(bundle, source);
-  return { bin: path.join(root, "bin", "fanout.js"), cache: `${bundle}.cache` };
+  writeFileSync(bundle, source, "latin1");
+  return { root, bin: path.join(root, "bin", "fanout.js"), cache: `${bundle}.cache`, userCache: path.join(root, "user-cache") };
+}
+
+/** The environment of a run from `install()`: its own user cache folder, so no test reads or writes the real one. */
+function installEnv(installed: { userCache: string }, env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return { ...env, XDG_CACHE_HOME: installed.userCache };
 }
 
 /** Runs the CLI with recordLoads.mjs preloaded; what it recorded, in order ("MODEL CALL" marks the first call). */
@@ -82,12 +89,12 @@ function cacheLines(stderr: string): string[] {
   return stderr
     .split("\n")
     .filter((line) => /^FANOUT \d+: code cache/.test(line))
-    .map((line) => line.replace(/^FANOUT \d+: /, "").replace(/: .*$/, ""));
+    .map((line) => line.replace(/^FANOUT \d+: /, "").replace(/:? \/.*$/, ""));
 }
 
 test("--version loads none of the bundle", async () => {
-  const { bin } = install({ recordInits: true });
-  const loads = await recordedLoads(bin, ["--version"], embeddedEnv());
+  const installed = install({ recordInits: true });
+  const loads = await recordedLoads(installed.bin, ["--version"], installEnv(installed, embeddedEnv()));
   assert.ok(
     loads.some((url) => url.endsWith("/bin/fanout.js")),
     "the recorder saw the entry point",
@@ -101,9 +108,9 @@ test("--version loads none of the bundle", async () => {
 test("before the first model call a run evaluates no page or PDF reader, other provider, MCP client, logger or Markdown renderer", async (t) => {
   const standin = await startStandIn({ latencyMs: 0 });
   t.after(() => standin.close());
-  const { bin } = install({ recordInits: true });
-  const env = { ...embeddedEnv(), OPENAI_BASE_URL: standin.url, OPENAI_API_KEY: TEST_KEY };
-  const loads = await recordedLoads(bin, ["--thread", "startup-loads", "How does tidal power generate electricity?", ...RESEARCH], env);
+  const installed = install({ recordInits: true });
+  const env = installEnv(installed, { ...embeddedEnv(), OPENAI_BASE_URL: standin.url, OPENAI_API_KEY: TEST_KEY });
+  const loads = await recordedLoads(installed.bin, ["--thread", "startup-loads", "How does tidal power generate electricity?", ...RESEARCH], env);
   const call = loads.indexOf("MODEL CALL");
   assert.ok(call > 0, "the recorder saw the first model call");
   const before = packagesEvaluated(loads.slice(0, call));
@@ -132,46 +139,101 @@ test("before the first model call a run evaluates no page or PDF reader, other p
   assert.doesNotMatch(readFileSync(BUNDLE, "utf8"), /^\/\/ node_modules\/zod\/v4\/locales\/(?!en\.js)/m, "zod's other locales are not in the bundle");
 });
 
-test("the code cache: written by the first command, replaced by a research run's, then used and kept", async (t) => {
+test("the code cache: written by the first command, replaced by a research run's, then used and kept; --help reads none of the bundle", async (t) => {
   const standin = await startStandIn({ latencyMs: 0 });
   t.after(() => standin.close());
-  const { bin, cache } = install();
-  const env = { ...embeddedEnv(), OPENAI_BASE_URL: standin.url, OPENAI_API_KEY: TEST_KEY, NODE_DEBUG: "fanout" };
+  const installed = install();
+  const env = installEnv(installed, { ...embeddedEnv(), OPENAI_BASE_URL: standin.url, OPENAI_API_KEY: TEST_KEY, NODE_DEBUG: "fanout" });
   const run = async (args: string[]) => {
-    const result = await runCli(args, { bin, env });
+    const result = await runCli(args, { bin: installed.bin, env });
     assert.equal(result.code, 0, result.stderr);
     return cacheLines(result.stderr);
   };
-  assert.deepEqual(await run(["--help"]), ["code cache absent", "code cache written"]);
-  const light = readFileSync(cache);
-  assert.deepEqual(await run(["threads"]), ["code cache used"], "a lighter command keeps the cache it used");
-  assert.deepEqual(await run(["How does tidal power generate electricity?", ...RESEARCH]), ["code cache used", "code cache written"]);
-  assert.ok(readFileSync(cache).length > light.length, "a research run's cache holds more compiled code than --help's");
-  assert.deepEqual(await run(["How do windmills grind grain?", ...RESEARCH]), ["code cache used"]);
-  assert.deepEqual(await run(["--help"]), ["code cache used"], "--help does not replace a research run's cache");
+  assert.deepEqual(await run(["--help"]), [], "--help is answered by dist/cli/front.cjs alone");
+  assert.deepEqual(await run(["threads"]), ["code cache absent", "code cache written"]);
+  const light = readFileSync(installed.cache);
+  assert.deepEqual(await run(["threads"]), ["code cache found", "code cache used"], "a lighter command keeps the cache it used");
+  assert.deepEqual(await run(["How does tidal power generate electricity?", ...RESEARCH]), ["code cache found", "code cache used", "code cache written"]);
+  assert.ok(readFileSync(installed.cache).length > light.length, "a research run's cache holds more compiled code than `threads`'s");
+  assert.deepEqual(await run(["How do windmills grind grain?", ...RESEARCH]), ["code cache found", "code cache used"]);
+  assert.deepEqual(await run(["threads"]), ["code cache found", "code cache used"], "`threads` does not replace a research run's cache");
+  assert.ok(!existsSync(installed.userCache), "a writable install keeps its cache beside the bundle");
 });
 
-test("a damaged or stale code cache is not used: the run goes on and writes a good one", async () => {
-  const { bin, cache } = install();
-  const env = { ...embeddedEnv(), NODE_DEBUG: "fanout" };
+test("a damaged cache or another build's is not used: the command goes on and writes a good one", async () => {
+  const installed = install();
+  const env = installEnv(installed, { ...embeddedEnv(), NODE_DEBUG: "fanout" });
   const run = async () => {
-    const result = await runCli(["--help"], { bin, env });
+    const result = await runCli(["threads"], { bin: installed.bin, env });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /^fanout — /);
     return cacheLines(result.stderr);
   };
   assert.deepEqual(await run(), ["code cache absent", "code cache written"]);
-  const good = readFileSync(cache);
-  const header = good.subarray(0, good.indexOf(10) + 1);
-  // V8's data garbled after a valid header: V8 refuses it.
-  writeFileSync(cache, Buffer.concat([header, Buffer.alloc(good.length - header.length, 7)]));
-  assert.deepEqual(await run(), ["code cache refused by V8", "code cache written"]);
-  // A cache made for another build of the bundle (npm run build replaces it, but a copy may survive).
-  writeFileSync(cache, Buffer.concat([Buffer.from(`${JSON.stringify({ build: "1:2", research: true })}\n`), good.subarray(header.length)]));
+  const good = readFileSync(installed.cache);
+  const headerEnd = good.indexOf(10) + 1;
+  const header = JSON.parse(good.subarray(0, headerEnd).toString("utf8")) as { build: string };
+  // V8 trusts the data it is given: damaged data past its own header crashed the process (exit 133) until the hash was checked.
+  const damaged = Buffer.from(good);
+  for (let at = headerEnd + 200_000; at < damaged.length; at += 50_000) damaged[at] ^= 0xff;
+  writeFileSync(installed.cache, damaged);
   assert.deepEqual(await run(), ["code cache absent", "code cache written"]);
-  writeFileSync(cache, "not a cache at all");
+  // Another build of the same length: V8 would take its code for this one's.
+  writeFileSync(installed.cache, Buffer.concat([Buffer.from(JSON.stringify({ ...header, build: "another" }) + "\n"), good.subarray(headerEnd)]));
   assert.deepEqual(await run(), ["code cache absent", "code cache written"]);
-  assert.deepEqual(await run(), ["code cache used"]);
+  writeFileSync(installed.cache, "not a cache at all");
+  assert.deepEqual(await run(), ["code cache absent", "code cache written"]);
+  assert.deepEqual(await run(), ["code cache found", "code cache used"]);
+});
+
+test("the build's name changes with its content, so a cache outlives no rebuild", () => {
+  const first = readFileSync(BUNDLE, "latin1");
+  const name = /^\/\/ fanout-build (\w+)\n/.exec(first)?.[1];
+  assert.ok(name, "the bundle's first line names its build");
+  assert.equal(
+    createHash("sha256")
+      .update(first.slice(first.indexOf("\n") + 1))
+      .digest("hex")
+      .slice(0, 32),
+    name,
+  );
+  assert.ok(
+    readFileSync(BUNDLE).every((byte) => byte < 0x80),
+    "the bundle is ASCII, so bin/fanout.js may read it as latin1",
+  );
+});
+
+test("where no cache can be written beside the bundle (a read-only install), it goes to the user's cache folder", async () => {
+  const installed = install();
+  // A non-empty folder where the cache file would go: nothing can be renamed onto it, even by root (whom a read-only mode does not stop).
+  mkdirSync(path.join(installed.cache, "occupied"), { recursive: true });
+  const env = installEnv(installed, { ...embeddedEnv(), NODE_DEBUG: "fanout" });
+  const first = await runCli(["threads"], { bin: installed.bin, env });
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /code cache not written to \S+main\.cjs\.cache:/);
+  assert.match(first.stderr, /code cache written: \S+user-cache\/fanout\/main\.cjs-\w+\.cache/);
+  const again = await runCli(["threads"], { bin: installed.bin, env });
+  assert.deepEqual(cacheLines(again.stderr), ["code cache found", "code cache used"]);
+  assert.deepEqual(
+    readdirSync(path.dirname(installed.cache)).filter((name) => name.endsWith(".tmp")),
+    [],
+    "no temp file left behind",
+  );
+});
+
+test("other V8 flags get a cache of their own instead of replacing the one there is", async () => {
+  const installed = install();
+  const env = installEnv(installed, { ...embeddedEnv(), NODE_DEBUG: "fanout" });
+  const run = async (extra: Record<string, string>) => {
+    const result = await runCli(["threads"], { bin: installed.bin, env: { ...env, ...extra } });
+    assert.equal(result.code, 0, result.stderr);
+    return cacheLines(result.stderr);
+  };
+  assert.deepEqual(await run({}), ["code cache absent", "code cache written"]);
+  assert.deepEqual(await run({ NODE_OPTIONS: "--max-old-space-size=3000" }), ["code cache absent", "code cache written"]);
+  assert.deepEqual(await run({}), ["code cache found", "code cache used"]);
+  assert.deepEqual(await run({ NODE_OPTIONS: "--max-old-space-size=3000" }), ["code cache found", "code cache used"]);
+  const caches = readdirSync(path.dirname(installed.cache)).filter((name) => name.endsWith(".cache"));
+  assert.equal(caches.length, 2, caches.join(", "));
 });
 
 test("the bundled CLI loads a provider package named at run time, and names one that is not installed", async (t) => {
@@ -197,9 +259,9 @@ test("the bundled CLI loads a provider package named at run time, and names one 
 });
 
 test("an install whose bundle was never built says how to build it", async () => {
-  const { bin } = install();
-  rmSync(path.join(path.dirname(bin), "..", "dist", "cli", "main.cjs"));
-  const result = await runCli(["How does tidal power generate electricity?"], { bin, env: embeddedEnv() });
+  const installed = install();
+  rmSync(path.join(installed.root, "dist", "cli", "main.cjs"));
+  const result = await runCli(["How does tidal power generate electricity?"], { bin: installed.bin, env: installEnv(installed, embeddedEnv()) });
   assert.equal(result.code, 2);
   assert.match(result.stderr, /^fanout: \S+main\.cjs is missing; build the CLI with: npm run build\n$/);
 });
