@@ -15,7 +15,14 @@ export interface SqliteDb {
 }
 
 /** Direct storage access for the savers we opened, so thread listing can use one SQL query. */
-export type Backend = { kind: "sqlite"; db: SqliteDb } | { kind: "postgres"; pool: pg.Pool; schema: string };
+export type Backend =
+  | {
+      kind: "sqlite";
+      db: SqliteDb;
+      /** Commits the saves the saver has queued (LeanSqliteSaver commits in groups); call before reading `db`. */
+      commitPending?: () => void;
+    }
+  | { kind: "postgres"; pool: pg.Pool; schema: string };
 
 const backends = new WeakMap<BaseCheckpointSaver, Backend>();
 

@@ -42,6 +42,7 @@ const INCREMENTAL = 2; // PRAGMA auto_vacuum
 export function compactStore(saver: BaseCheckpointSaver): Compaction | undefined {
   const backend = backendOf(saver);
   if (backend?.kind !== "sqlite") return undefined;
+  backend.commitPending?.();
   const { db } = backend;
   const beforeBytes = storeBytes(db.name);
   if (db.pragma("auto_vacuum", { simple: true }) === INCREMENTAL) {

@@ -12,7 +12,11 @@ interface Statement {
 /** The better-sqlite3 calls this saver makes (SqliteSaver types `db` as its own Database). */
 interface Db {
   prepare(sql: string): Statement;
+  transaction(fn: () => void): () => void;
 }
+
+/** A save waiting for the next commit, and how to tell its caller the outcome. */
+type QueuedSave = { write: () => void; settle: (error?: unknown) => void };
 
 type CheckpointRow = {
   checkpoint_id: string;
@@ -42,6 +46,13 @@ const MAX_ROWS_PER_INSERT = 64;
  * every value cast to text, so each value is escaped into the string and parsed twice), together
  * with a `pending_sends` subquery getTuple never uses. Here statements are prepared once, a step's
  * writes are one multi-row INSERT, and getTuple reads the checkpoint and its writes as plain rows.
+ *
+ * Saves are committed in groups: every put and putWrites made in one turn of the event loop (the
+ * parallel units' steps that finish together) goes into one transaction at the end of that turn,
+ * and each caller's promise settles when it is committed, so a step that awaits its checkpoint
+ * (durability "sync") still goes on only once the checkpoint is on disk. A commit, not a row, is
+ * what costs: at 16 units a run made ~215 of them, each a WAL append and a lock. Every read here
+ * commits what is queued first, so this process always reads its own saves.
  * `list`, `deleteThread` and the migration of pre-v4 checkpoints stay SqliteSaver's.
  */
 export class LeanSqliteSaver extends SqliteSaver {
@@ -54,6 +65,12 @@ export class LeanSqliteSaver extends SqliteSaver {
 
   /** INSERT statements for `writes`, by conflict rule and row count. */
   private readonly insertWrites = new Map<string, Statement>();
+
+  /** Saves made in this turn of the event loop, committed together at its end. */
+  private queued: QueuedSave[] = [];
+
+  /** Transactions committed by this saver (tests count them). */
+  commits = 0;
 
   private get sql(): Db {
     return this.db as unknown as Db;
@@ -78,6 +95,7 @@ export class LeanSqliteSaver extends SqliteSaver {
 
   override async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     this.setup();
+    this.commitPending();
     const statements = this.statements!;
     const { thread_id, checkpoint_ns = "", checkpoint_id } = config.configurable ?? {};
     const row = (checkpoint_id ? statements.byId.get(thread_id, checkpoint_ns, checkpoint_id) : statements.latest.get(thread_id, checkpoint_ns)) as
@@ -122,7 +140,8 @@ export class LeanSqliteSaver extends SqliteSaver {
     // Both serialise now, in this tick, before anyone else can change what they read.
     const [[type, serializedCheckpoint], [metadataType, serializedMetadata]] = await Promise.all([this.serde.dumpsTyped(stored), this.serde.dumpsTyped(metadata)]);
     if (type !== metadataType) throw new Error("Failed to serialized checkpoint and metadata to the same type.");
-    this.statements!.putCheckpoint.run(thread_id, checkpoint_ns, checkpoint.id, config.configurable.checkpoint_id, type, serializedCheckpoint, serializedMetadata);
+    const parent = config.configurable.checkpoint_id;
+    await this.commitSoon(() => this.statements!.putCheckpoint.run(thread_id, checkpoint_ns, checkpoint.id, parent, type, serializedCheckpoint, serializedMetadata));
     return { configurable: { thread_id, checkpoint_ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -141,17 +160,50 @@ export class LeanSqliteSaver extends SqliteSaver {
       const [type, value] = dumped[idx]!;
       params.push(thread_id, checkpoint_ns, checkpoint_id, taskId, WRITES_IDX_MAP[channel] ?? idx, channel, type, value);
     });
-    if (writes.length <= MAX_ROWS_PER_INSERT) {
-      // One statement is atomic on its own.
-      this.insertWritesStatement(replace, writes.length).run(...params);
-      return;
-    }
-    (this.db as unknown as { transaction(fn: () => void): () => void }).transaction(() => {
+    await this.commitSoon(() => {
       for (let row = 0; row < writes.length; row += MAX_ROWS_PER_INSERT) {
         const rows = Math.min(MAX_ROWS_PER_INSERT, writes.length - row);
         this.insertWritesStatement(replace, rows).run(...params.slice(row * WRITE_COLUMNS, (row + rows) * WRITE_COLUMNS));
       }
-    })();
+    });
+  }
+
+  override async *list(...args: Parameters<SqliteSaver["list"]>): ReturnType<SqliteSaver["list"]> {
+    this.commitPending();
+    yield* super.list(...args);
+  }
+
+  override async deleteThread(threadId: string): Promise<void> {
+    this.commitPending();
+    await super.deleteThread(threadId);
+  }
+
+  /** Queues `write` for the commit at the end of this turn of the event loop; resolves once it is committed. */
+  private commitSoon(write: () => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.queued.length === 0) setImmediate(() => this.commitPending());
+      this.queued.push({ write, settle: (error) => (error === undefined ? resolve() : reject(error)) });
+    });
+  }
+
+  /**
+   * Commits every queued save in one transaction. If it fails (a full disk, a lock held past the
+   * busy timeout), nothing of it is saved and every save in it fails with that error.
+   */
+  commitPending(): void {
+    const queued = this.queued;
+    if (queued.length === 0) return;
+    this.queued = [];
+    try {
+      this.sql.transaction(() => {
+        for (const save of queued) save.write();
+      })();
+      this.commits += 1;
+    } catch (error) {
+      for (const save of queued) save.settle(error);
+      return;
+    }
+    for (const save of queued) save.settle();
   }
 
   /** `INSERT OR REPLACE|IGNORE INTO writes … VALUES (…), (…)` for `rows` rows, prepared on first use. */

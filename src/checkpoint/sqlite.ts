@@ -58,13 +58,15 @@ export async function openSqlite(home?: string): Promise<OpenedCheckpointer> {
     db.close();
     throw isDamageError(error) ? damagedStoreError(file, (error as Error).message) : fileError(file, error);
   }
-  registerBackend(saver, { kind: "sqlite", db });
+  registerBackend(saver, { kind: "sqlite", db, commitPending: () => saver.commitPending() });
   return {
     saver,
     kind: "sqlite",
     location: file,
     close: async () => {
-      if (db.open) db.close();
+      if (!db.open) return;
+      saver.commitPending(); // saves queued in this turn of the event loop
+      db.close();
     },
   };
 }

@@ -30,8 +30,10 @@ export interface ListThreadsOptions {
 export async function listThreads(saver: BaseCheckpointSaver, options: ListThreadsOptions = {}): Promise<ThreadSummary[]> {
   const backend = backendOf(saver) ?? (saver instanceof SqliteSaver ? { kind: "sqlite" as const, db: saver.db as unknown as SqliteDb } : undefined);
   let rows: ThreadRow[];
-  if (backend?.kind === "sqlite") rows = sqliteThreadRows(backend.db, options.threadId);
-  else if (backend?.kind === "postgres") rows = await postgresThreadRows(backend.pool, backend.schema, options.threadId);
+  if (backend?.kind === "sqlite") {
+    backend.commitPending?.();
+    rows = sqliteThreadRows(backend.db, options.threadId);
+  } else if (backend?.kind === "postgres") rows = await postgresThreadRows(backend.pool, backend.schema, options.threadId);
   else return listThreadsViaList(saver, options);
   const threads = await Promise.all(rows.map((row) => toSummary(saver, row)));
   return newestFirst(threads, options.limit);
@@ -77,7 +79,10 @@ export async function deleteThread(saver: BaseCheckpointSaver, threadId: string)
 /** Whether the thread has a checkpoint; the SQL paths look at the key alone, decoding nothing. */
 async function threadExists(saver: BaseCheckpointSaver, threadId: string): Promise<boolean> {
   const backend = backendOf(saver);
-  if (backend?.kind === "sqlite") return backend.db.prepare("SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1").get(threadId) !== undefined;
+  if (backend?.kind === "sqlite") {
+    backend.commitPending?.();
+    return backend.db.prepare("SELECT 1 FROM checkpoints WHERE thread_id = ? LIMIT 1").get(threadId) !== undefined;
+  }
   if (backend?.kind === "postgres") {
     return (await backend.pool.query(`SELECT 1 FROM "${backend.schema}".checkpoints WHERE thread_id = $1 LIMIT 1`, [threadId])).rowCount! > 0;
   }

@@ -195,4 +195,58 @@ describe("LeanSqliteSaver", () => {
       writes.map(([, value]) => value),
     );
   });
+
+  test("saves made in one turn of the event loop are committed together, each resolving once it is on disk", async () => {
+    await withStore(async (file) => {
+      const saver = new LeanSqliteSaver(new Database(file));
+      const root = { configurable: { thread_id: "t", checkpoint_ns: "" } };
+      const config = await saver.put(root, emptyCheckpoint(), { source: "loop", step: 0, parents: {} });
+      const before = saver.commits;
+      // Sixteen units' steps finishing together: one commit, not sixteen.
+      await Promise.all(Array.from({ length: 16 }, (_, unit) => saver.putWrites(config, [["notes", `note ${unit}`]], `task-${unit}`)));
+      assert.equal(saver.commits - before, 1);
+      // Resolved means committed: another connection (another process) sees every row.
+      const other = new Database(file, { readonly: true });
+      try {
+        assert.equal((other.prepare("SELECT count(*) AS n FROM writes").get() as { n: number }).n, 16);
+      } finally {
+        other.close();
+      }
+      // Saves in separate turns are separate commits.
+      for (let unit = 0; unit < 3; unit += 1) await saver.putWrites(config, [["notes", `late ${unit}`]], `late-${unit}`);
+      assert.equal(saver.commits - before, 4);
+      saver.db.close();
+    });
+  });
+
+  test("a read commits what is queued first, so this process reads its own saves", async () => {
+    const saver = new LeanSqliteSaver(new Database(":memory:"));
+    const config = await saver.put({ configurable: { thread_id: "t", checkpoint_ns: "" } }, emptyCheckpoint(), { source: "loop", step: 0, parents: {} });
+    const committed = saver.commits;
+    const saved = saver.putWrites(config, [["notes", "queued"]], "task");
+    for (let i = 0; i < 10; i += 1) await Promise.resolve(); // serialised and queued; its commit waits for the end of this turn
+    assert.equal(saver.commits, committed, "not committed yet");
+    const tuple = await saver.getTuple(config);
+    assert.deepEqual(tuple?.pendingWrites, [["task", "notes", "queued"]]);
+    await saved;
+    const listed = await collect(saver.list({ configurable: { thread_id: "t" } }));
+    assert.equal(listed.length, 1);
+  });
+
+  test("a commit that fails fails every save in it, and saves nothing of it", async () => {
+    const db = new Database(":memory:");
+    const saver = new LeanSqliteSaver(db);
+    const config = await saver.put({ configurable: { thread_id: "t", checkpoint_ns: "" } }, emptyCheckpoint(), { source: "loop", step: 0, parents: {} });
+    db.pragma("query_only = ON"); // every write now fails, as on a read-only or full disk
+    const results = await Promise.allSettled([saver.putWrites(config, [["notes", "a"]], "task-a"), saver.putWrites(config, [["notes", "b"]], "task-b")]);
+    assert.deepEqual(
+      results.map((result) => result.status),
+      ["rejected", "rejected"],
+    );
+    assert.match(String((results[0] as PromiseRejectedResult).reason), /readonly|read-only|query_only/i);
+    db.pragma("query_only = OFF");
+    assert.equal((db.prepare("SELECT count(*) AS n FROM writes").get() as { n: number }).n, 0);
+    await saver.putWrites(config, [["notes", "c"]], "task-c");
+    assert.equal((db.prepare("SELECT count(*) AS n FROM writes").get() as { n: number }).n, 1, "the saver goes on after a failed commit");
+  });
 });
