@@ -11,7 +11,9 @@ import Database from "better-sqlite3";
 import { SQLITE_FILE } from "../src/checkpoint/sqlite.js";
 import { runCliInProcess } from "./support/inProcessCli.js";
 import { dropSchema, reachablePostgres, redact } from "./support/postgres.js";
-import { expectedCalls, runLane, timed, type Timed } from "./support/runs.js";
+import { openCheckpointer } from "../src/checkpoint/open.js";
+import { durableGraphRun, expectedCalls, runLane, timed, type Timed } from "./support/runs.js";
+import { skeletonRun } from "./support/skeleton.js";
 import { startRemoteStandIn, type RemoteStandIn } from "./support/standinProcess.js";
 import { median, table } from "./support/stats.js";
 import { DEFAULT_OPTIONS, type BenchOptions } from "./support/types.js";
@@ -81,6 +83,56 @@ async function cpuPerCall(standin: RemoteStandIn, stores: Store[], repeats: numb
   );
 }
 
+/**
+ * The CPU per call split by who spends it, at 16 units on the embedded store, lanes interleaved:
+ * the baseline's work (client, prompts, tools, search), the skeleton's (LangGraph's steps, the state
+ * and its checkpoints, with nodes that do no work), the graph as the CLI streams it on a store opened
+ * once, and the CLI's main() (which also opens and closes the store, takes the lease, renders progress).
+ */
+async function cpuShares(standin: RemoteStandIn, home: string, repeats: number): Promise<string> {
+  const units = 16;
+  const calls = expectedCalls(units);
+  await standin.configure({ latencyMs: 0, searchRounds: 1, units });
+  const store = await openCheckpointer({ home: path.join(home, "shares") });
+  const lanes: [string, (id: string) => Promise<void>][] = [
+    ["baseline", () => runLane("baseline", units, "")],
+    ["skeleton", (id) => skeletonRun(units, id, store.saver)],
+    ["graph", (id) => durableGraphRun(store.saver, units, id)],
+    ["cli", (id) => withEnv({ FANOUT_HOME: home, POSTGRES_URI: undefined }, () => runCliInProcess(id, units).then(() => undefined))],
+  ];
+  const samples = new Map<string, Timed[]>(lanes.map(([name]) => [name, []]));
+  try {
+    for (let r = 0; r < repeats + 3; r += 1) {
+      for (const [name, body] of lanes) {
+        const sample = await timed(standin, () => body(`shares-${name}-${r}-${Date.now()}`));
+        const expected = name === "skeleton" ? 0 : calls;
+        if (sample.calls !== expected) throw new Error(`${name}: ${sample.calls} model calls, expected ${expected}`);
+        if (r >= 3) samples.get(name)!.push(sample); // the first three warm the JIT
+      }
+    }
+  } finally {
+    await store.close();
+  }
+  const cpu = (name: string) => median(samples.get(name)!.map((s) => s.cpuMs)) / calls;
+  const [baseline, skeleton, graph, cli] = ["baseline", "skeleton", "graph", "cli"].map(cpu);
+  const loads = [...samples.values()].flat().map((s) => s.load);
+  const row = (what: string, value: number) => [what, ms(value), `${((100 * value) / cli).toFixed(0)}%`];
+  return [
+    table(
+      ["CPU per model call, 16 units, embedded store", "ms", "share of the CLI's"],
+      [
+        row("baseline: the model client, prompts, tools and search, as plain async code", baseline),
+        row("skeleton: LangGraph's steps, the state and its checkpoints (nodes that do no work; bench/support/skeleton.ts)", skeleton),
+        row("Fanout's own node work: the graph on a store opened once − baseline − skeleton", graph - baseline - skeleton),
+        row("the CLI around the graph: store open and close, lease, progress − the graph on a store opened once", cli - graph),
+        row("the CLI's main(), whole", cli),
+      ],
+    ),
+    "",
+    `Median of ${repeats} interleaved runs of each after three to warm up; 1-min load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}.`,
+  ].join("\n");
+}
+
 /** Checkpoint rows and bytes one thread occupies in an embedded store file. */
 function threadFootprint(file: string, threadId: string): { checkpoints: number; bytes: number } {
   const db = new Database(file, { readonly: true });
@@ -122,6 +174,7 @@ export async function run(options: BenchOptions = DEFAULT_OPTIONS): Promise<stri
   const standin = await startRemoteStandIn({ latencyMs: 0 });
   try {
     const cpu = await cpuPerCall(standin, stores, repeats);
+    const shares = await cpuShares(standin, home, repeats);
     const growth = await checkpointGrowth(standin, home);
     return [
       "## Overhead: CPU per model call, checkpoint growth",
@@ -132,6 +185,13 @@ export async function run(options: BenchOptions = DEFAULT_OPTIONS): Promise<stri
       `The stand-in runs in a separate process. Median of ${repeats}, the lanes interleaved. ${note}`,
       "",
       cpu,
+      "",
+      "### Where the CPU per call goes",
+      "",
+      "The same runs taken apart. The skeleton is Fanout's graph (its state schemas, nodes, Command and Send routing, subgraphs) with nodes that",
+      "only return canned updates the size of a real run's, streamed and checkpointed as the CLI does: what the framework costs on its own.",
+      "",
+      shares,
       "",
       "### Stored bytes per run against its steps",
       "",

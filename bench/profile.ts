@@ -7,7 +7,8 @@
  * Prints CPU time per run and per model call, and the top functions by self time.
  * --mode cli (default) runs the CLI's main(); durable runs the graph as the CLI streams it on one
  * embedded store opened once (durable-invoke: the same without streaming); graph runs the bare
- * graph with no checkpointer;
+ * graph with no checkpointer; skeleton runs bench/support/skeleton.ts (the graph's shape and state
+ * with nodes that do no work) as durable does, on the same store: its CPU is the framework's share;
  * baseline runs the naive Promise.all pipeline (bench/support/baseline.ts).
  */
 import { rmSync, writeFileSync } from "node:fs";
@@ -20,7 +21,8 @@ import { buildDeepResearcher } from "../graphs/deep_researcher.js";
 import { CORPUS } from "../test/support/harness.js";
 import { naiveResearch } from "./support/baseline.js";
 import { runCliInProcess } from "./support/inProcessCli.js";
-import { durableGraphRun } from "./support/runs.js";
+import { durableGraphRun, expectedCalls } from "./support/runs.js";
+import { skeletonRun } from "./support/skeleton.js";
 import { openCheckpointer } from "../src/checkpoint/open.js";
 import { formatSummary, summariseProfile, type CpuProfile } from "./support/profileSummary.js";
 import { isolatedBenchHome } from "./support/benchEnv.js";
@@ -51,6 +53,7 @@ const modes: Record<string, (id: string) => Promise<unknown>> = {
   cli: (id) => runCliInProcess(id, units),
   graph: (id) => buildDeepResearcher().invoke({ messages: [new HumanMessage(QUESTION)] }, { configurable: { thread_id: id, ...settings }, recursionLimit: 1_000 }),
   baseline: () => naiveResearch(QUESTION, settings),
+  skeleton: (id) => skeletonRun(units, id, store.saver),
 };
 const once = modes[values.mode!];
 if (!once) throw new Error(`--mode is one of ${Object.keys(modes).join(", ")}`);
@@ -67,7 +70,8 @@ try {
   const wall = performance.now() - started;
   const used = process.cpuUsage(cpu);
   const busyMs = performance.eventLoopUtilization(loop).active;
-  const calls = (await standin.stats()).total;
+  // The skeleton makes no calls: its CPU is divided by the calls a real run of its size makes.
+  const calls = values.mode === "skeleton" ? runs * expectedCalls(units) : (await standin.stats()).total;
   const session = new Session();
   session.connect();
   await session.post("Profiler.enable");
