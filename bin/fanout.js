@@ -13,6 +13,10 @@ import { debuglog } from "node:util";
 import { Script } from "node:vm";
 
 const argv = process.argv.slice(2);
+// A reader that stops reading (`fanout --help | head`) is not a failure (as src/cli/io.ts does for the bundle).
+process.stdout.on("error", (error) => {
+  if (error.code !== "EPIPE") throw error;
+});
 if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   // Answered here: loading the bundle only to print a version is most of the wait.
   process.stdout.write(`${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version}\n`);

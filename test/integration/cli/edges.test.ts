@@ -28,7 +28,7 @@ describe("fanout CLI edges", { concurrency: true }, () => {
     const { env } = await ownRun(t);
     const run = await runCli([QUESTION, "--set", "search_api=local", "--set", `local_corpus_path=${CORPUS}`, ...QUICK], { env });
     assert.equal(run.code, 0, run.stderr);
-    for (const args of [["threads"], ["--help"], ["--thread", /^thread: (\S+)$/m.exec(run.stderr)![1]]]) {
+    for (const args of [["threads"], ["--help"], ["--version"], ["--thread", /^thread: (\S+)$/m.exec(run.stderr)![1]]]) {
       const result = await runWithClosedStdout(args, env);
       assert.equal(result.stderr, "", `${args.join(" ")}: nothing on stderr`);
       assert.equal(result.code, 0, args.join(" "));
