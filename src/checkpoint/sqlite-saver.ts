@@ -53,7 +53,7 @@ const MAX_ROWS_PER_INSERT = 64;
  * (durability "sync") still goes on only once the checkpoint is on disk. A commit, not a row, is
  * what costs: at 16 units a run made ~215 of them, each a WAL append and a lock. Every read here
  * commits what is queued first, so this process always reads its own saves.
- * `list`, `deleteThread` and the migration of pre-v4 checkpoints stay SqliteSaver's.
+ * `list` and `deleteThread` are SqliteSaver's after that commit; the migration of pre-v4 checkpoints is its own.
  */
 export class LeanSqliteSaver extends SqliteSaver {
   private statements?: {
@@ -66,8 +66,12 @@ export class LeanSqliteSaver extends SqliteSaver {
   /** INSERT statements for `writes`, by conflict rule and row count. */
   private readonly insertWrites = new Map<string, Statement>();
 
-  /** Saves made in this turn of the event loop, committed together at its end. */
-  private queued: QueuedSave[] = [];
+  /**
+   * Saves made in this turn of the event loop, committed together at its end. Emptied in place, never
+   * replaced: the CLI reads through `Object.create(saver)` views (src/cli/runMetadata.ts), where an
+   * assignment would give the view an array of its own and leave the saver's saves to run twice.
+   */
+  private readonly queued: QueuedSave[] = [];
 
   /** Transactions committed by this saver (tests count them). */
   commits = 0;
@@ -191,9 +195,8 @@ export class LeanSqliteSaver extends SqliteSaver {
    * busy timeout), nothing of it is saved and every save in it fails with that error.
    */
   commitPending(): void {
-    const queued = this.queued;
-    if (queued.length === 0) return;
-    this.queued = [];
+    if (this.queued.length === 0) return;
+    const queued = this.queued.splice(0);
     try {
       this.sql.transaction(() => {
         for (const save of queued) save.write();

@@ -59,11 +59,17 @@ export async function openSqlite(home?: string): Promise<OpenedCheckpointer> {
     throw isDamageError(error) ? damagedStoreError(file, (error as Error).message) : fileError(file, error);
   }
   registerBackend(saver, { kind: "sqlite", db, commitPending: () => saver.commitPending() });
+  // A process that exits (process.exit on a second Ctrl-C, a worker told to stop) commits what it has queued first.
+  const commitOnExit = () => {
+    if (db.open) saver.commitPending();
+  };
+  process.on("exit", commitOnExit);
   return {
     saver,
     kind: "sqlite",
     location: file,
     close: async () => {
+      process.off("exit", commitOnExit);
       if (!db.open) return;
       saver.commitPending(); // saves queued in this turn of the event loop
       db.close();

@@ -10,6 +10,7 @@ import { openCheckpointer } from "../../../src/checkpoint/open.js";
 import { threadConfig } from "./helpers.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/killed-mid-run.ts", import.meta.url));
+const EXITING = fileURLToPath(new URL("./fixtures/exits-with-saves-queued.ts", import.meta.url));
 const home = mkdtempSync(join(tmpdir(), "fanout-crash-"));
 after(() => rmSync(home, { recursive: true, force: true }));
 
@@ -29,6 +30,19 @@ test("a SIGKILLed process loses no step it finished (WAL, synchronous=NORMAL, du
     const messages = (saved?.checkpoint.channel_values.messages ?? []) as { content: string }[];
     assert.equal(messages.length, 39, "steps 1-39 finished before the kill in step 40");
     assert.equal(messages.at(-1)?.content, "step 39");
+  } finally {
+    await opened.close();
+  }
+});
+
+test("a process that exits with saves queued for the next commit commits them first", async () => {
+  const exiting = join(home, "exiting");
+  const child = spawnSync(process.execPath, ["--import", "tsx", EXITING], { env: { ...process.env, FANOUT_HOME: exiting }, encoding: "utf8" });
+  assert.equal(child.status, 0, child.stderr);
+  const opened = await openCheckpointer({ home: exiting });
+  try {
+    const saved = await opened.saver.getTuple(threadConfig("exiting"));
+    assert.deepEqual(saved?.pendingWrites, [["task", "notes", "queued at exit"]]);
   } finally {
     await opened.close();
   }

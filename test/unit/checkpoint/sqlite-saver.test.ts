@@ -249,4 +249,37 @@ describe("LeanSqliteSaver", () => {
     await saver.putWrites(config, [["notes", "c"]], "task-c");
     assert.equal((db.prepare("SELECT count(*) AS n FROM writes").get() as { n: number }).n, 1, "the saver goes on after a failed commit");
   });
+
+  test("a view made with Object.create(saver) (the CLI's) shares the saver's queue: it reads queued saves, and a failed commit stays failed", async () => {
+    const db = new Database(":memory:");
+    const saver = new LeanSqliteSaver(db);
+    const view = Object.create(saver) as LeanSqliteSaver;
+    const config = await saver.put({ configurable: { thread_id: "t", checkpoint_ns: "" } }, emptyCheckpoint(), { source: "loop", step: 0, parents: {} });
+    /** Queues a save (serialised, not committed); its promise comes wrapped, so awaiting this does not await the commit. */
+    const queue = async (task: string) => {
+      const committed = saver.commits;
+      const saved = saver.putWrites(config, [["notes", task]], task);
+      for (let i = 0; i < 10; i += 1) await Promise.resolve();
+      assert.equal(saver.commits, committed, `${task} is queued, not committed`);
+      return { saved };
+    };
+    const { saved: first } = await queue("first");
+    assert.deepEqual((await view.getTuple(config))?.pendingWrites, [["first", "notes", "first"]]);
+    await first;
+    const { saved: second } = await queue("second");
+    assert.deepEqual(
+      (await view.getTuple(config))?.pendingWrites?.map(([task]) => task),
+      ["first", "second"],
+      "the view's second read commits too",
+    );
+    await second;
+    db.pragma("query_only = ON");
+    const failing = (await queue("failing")).saved.catch((error: unknown) => error);
+    await view.getTuple(config); // commits through the view: fails
+    db.pragma("query_only = OFF");
+    assert.ok((await failing) instanceof Error, "the save failed");
+    await new Promise((resolve) => setImmediate(resolve)); // the saver's own commit, if the save were still queued there
+    assert.equal((db.prepare("SELECT count(*) AS n FROM writes WHERE task_id = 'failing'").get() as { n: number }).n, 0, "a failed save does not land later");
+    assert.equal((db.prepare("SELECT count(*) AS n FROM writes").get() as { n: number }).n, 2);
+  });
 });
