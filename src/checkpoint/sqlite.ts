@@ -32,6 +32,15 @@ export function resolveHome(home?: string): string {
   return resolve(raw === "~" || raw.startsWith("~/") ? join(homedir(), raw.slice(1)) : raw);
 }
 
+/**
+ * The stores open in this process, each committing what it has queued: a process that exits
+ * (process.exit on a second Ctrl-C, a worker told to stop) keeps the saves of its last turn.
+ */
+const commitAtExit = new Set<() => void>();
+process.on("exit", () => {
+  for (const commit of commitAtExit) commit();
+});
+
 /** Opens (creating if needed) <home>/checkpoints.sqlite with LeanSqliteSaver (SqliteSaver's tables and format). */
 export async function openSqlite(home?: string): Promise<OpenedCheckpointer> {
   const folder = resolveHome(home);
@@ -58,18 +67,15 @@ export async function openSqlite(home?: string): Promise<OpenedCheckpointer> {
     db.close();
     throw isDamageError(error) ? damagedStoreError(file, (error as Error).message) : fileError(file, error);
   }
-  registerBackend(saver, { kind: "sqlite", db, commitPending: () => saver.commitPending() });
-  // A process that exits (process.exit on a second Ctrl-C, a worker told to stop) commits what it has queued first.
-  const commitOnExit = () => {
-    if (db.open) saver.commitPending();
-  };
-  process.on("exit", commitOnExit);
+  const commitPending = () => saver.commitPending();
+  registerBackend(saver, { kind: "sqlite", db, commitPending });
+  commitAtExit.add(commitPending);
   return {
     saver,
     kind: "sqlite",
     location: file,
     close: async () => {
-      process.off("exit", commitOnExit);
+      commitAtExit.delete(commitPending);
       if (!db.open) return;
       saver.commitPending(); // saves queued in this turn of the event loop
       db.close();
